@@ -1,0 +1,209 @@
+internal import CLMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How durably a write transaction's commit reaches the disk.
+package enum SyncMode: Sendable {
+    /// Every commit flushes data and meta pages (`fsync`) before it returns.
+    case durable
+    /// Data pages are flushed, the meta page is not (`MDB_NOMETASYNC`): a crash of the
+    /// system may lose the last commit, never corrupt the store.
+    case noMetaSync
+    /// Nothing is flushed (`MDB_NOSYNC`): a crash of the system may lose or corrupt data.
+    case none
+}
+
+/// What an environment is opened with.
+package struct EnvironmentOptions: Sendable {
+    package var mapSize: Int = 1 << 30
+    package var maxDatabases: UInt32 = 16
+    package var maxReaders: UInt32 = 510
+    package var sync: SyncMode = .durable
+    package var readOnly: Bool = false
+    package init() {}
+}
+
+/// Map use, as `mdb_env_info` and `mdb_env_stat` report it.
+package struct EnvironmentInfo: Sendable {
+    package var mapSize: Int
+    package var lastPageNumber: Int
+    package var pageSize: Int
+    package var lastTransactionID: Int
+    package var readersInUse: Int
+    /// Bytes of the map in use.
+    package var usedBytes: Int { (lastPageNumber + 1) * pageSize }
+}
+
+/// An LMDB environment: one directory holding `data.mdb` and `lock.mdb`.
+///
+/// Transactions are closures (`read { txn in … }`, `write { txn in … }`): a write commits when
+/// the closure returns and aborts when it throws. A transaction handle is valid only inside
+/// its closure.
+///
+/// `@unchecked Sendable`: the `MDB_env` is thread-safe per LMDB's documentation (opened with
+/// `MDB_NOTLS`, so read transactions are not tied to threads); growing the map, the only
+/// operation that needs no live transactions in the process, takes `resizeLock` exclusively,
+/// while every transaction holds it shared.
+package final class Environment: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// The directory this environment lives in.
+    package let path: String
+    package let options: EnvironmentOptions
+    private let resizeLock: UnsafeMutablePointer<pthread_rwlock_t>
+    private var closed = false
+
+    /// Opens (and with `create`, creates) the environment in directory `path`.
+    package init(path: String, options: EnvironmentOptions) throws(LMDBError) {
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env), "mdb_env_create")
+        guard let env else { throw LMDBError(code: .invalid, operation: "mdb_env_create") }
+        var flags = UInt32(MDB_NOTLS)
+        switch options.sync {
+        case .durable: break
+        case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
+        case .none: flags |= UInt32(MDB_NOSYNC)
+        }
+        if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+        do {
+            try check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
+            try check(mdb_env_set_mapsize(env, options.mapSize), "mdb_env_set_mapsize")
+            try check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open(\(path))")
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+        self.path = path
+        self.options = options
+        self.resizeLock = .allocate(capacity: 1)
+        pthread_rwlock_init(resizeLock, nil)
+    }
+
+    deinit {
+        close()
+        pthread_rwlock_destroy(resizeLock)
+        resizeLock.deallocate()
+    }
+
+    /// Closes the environment. No transaction may be running; calling it twice is harmless.
+    package func close() {
+        pthread_rwlock_wrlock(resizeLock)
+        defer { pthread_rwlock_unlock(resizeLock) }
+        if !closed {
+            closed = true
+            mdb_env_close(handle)
+        }
+    }
+
+    /// Clears reader slots left behind by processes that died; returns how many.
+    @discardableResult
+    package func clearStaleReaders() throws(LMDBError) -> Int {
+        var dead: Int32 = 0
+        try check(mdb_reader_check(handle, &dead), "mdb_reader_check(\(path))")
+        return Int(dead)
+    }
+
+    /// Flushes the data buffers to disk (needed only with `.noMetaSync` or `.none`).
+    package func sync(force: Bool = true) throws(LMDBError) {
+        try check(mdb_env_sync(handle, force ? 1 : 0), "mdb_env_sync(\(path))")
+    }
+
+    /// Map size and use.
+    package func info() throws(LMDBError) -> EnvironmentInfo {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        try check(mdb_env_info(handle, &info), "mdb_env_info(\(path))")
+        try check(mdb_env_stat(handle, &stat), "mdb_env_stat(\(path))")
+        return EnvironmentInfo(
+            mapSize: info.me_mapsize, lastPageNumber: info.me_last_pgno, pageSize: Int(stat.ms_psize),
+            lastTransactionID: info.me_last_txnid, readersInUse: Int(info.me_numreaders))
+    }
+
+    /// Writes a consistent copy of the environment into the existing, empty directory `path`,
+    /// while other transactions go on.
+    package func copy(to destination: String, compact: Bool = true) throws(LMDBError) {
+        try check(
+            mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
+            "mdb_env_copy2(\(path) → \(destination))")
+    }
+
+    /// Runs `body` in a read-only transaction.
+    package func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+        while true {
+            do {
+                return try run(readOnly: true, body)
+            } catch let error as LMDBError where error.code == .mapResized {
+                try adoptMapSize()
+            }
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits it when `body` returns.
+    ///
+    /// When the map is full the transaction is aborted, the map doubled, and `body` run again,
+    /// so `body` must not have effects outside the transaction before it returns.
+    package func write<R>(_ body: (Transaction) throws -> R) throws -> R {
+        while true {
+            do {
+                return try run(readOnly: false, body)
+            } catch let error as LMDBError where error.code == .mapFull {
+                try grow(from: error)
+            } catch let error as LMDBError where error.code == .mapResized {
+                try adoptMapSize()
+            }
+        }
+    }
+
+    private func run<R>(readOnly: Bool, _ body: (Transaction) throws -> R) throws -> R {
+        pthread_rwlock_rdlock(resizeLock)
+        defer { pthread_rwlock_unlock(resizeLock) }
+        let txn = try begin(readOnly: readOnly)
+        let result: R
+        do {
+            result = try body(txn)
+        } catch {
+            mdb_txn_abort(txn.handle)
+            throw error
+        }
+        // Read-only transactions are committed too: that keeps database handles they opened.
+        try check(mdb_txn_commit(txn.handle), "mdb_txn_commit(\(path))")
+        return result
+    }
+
+    /// Another process grew the map: adopt its size (needs no live transaction here).
+    private func adoptMapSize() throws(LMDBError) {
+        pthread_rwlock_wrlock(resizeLock)
+        defer { pthread_rwlock_unlock(resizeLock) }
+        try check(mdb_env_set_mapsize(handle, 0), "mdb_env_set_mapsize(\(path))")
+    }
+
+    /// Doubles the map (never shrinking it below what another process already set).
+    private func grow(from error: LMDBError) throws {
+        pthread_rwlock_wrlock(resizeLock)
+        defer { pthread_rwlock_unlock(resizeLock) }
+        var info = MDB_envinfo()
+        try check(mdb_env_info(handle, &info), "mdb_env_info(\(path))")
+        let next = info.me_mapsize.multipliedReportingOverflow(by: 2)
+        guard !next.overflow else { throw error }
+        try check(mdb_env_set_mapsize(handle, next.partialValue), "mdb_env_set_mapsize(\(path))")
+    }
+
+    private func begin(readOnly: Bool) throws(LMDBError) -> Transaction {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin(\(path))")
+        guard let txn else { throw LMDBError(code: .invalid, operation: "mdb_txn_begin(\(path))") }
+        return Transaction(handle: txn)
+    }
+
+    /// Opens (with `create`, creates) the named database inside a transaction of its own.
+    package func openDatabase(_ name: String, create: Bool) throws -> Database {
+        if create {
+            return try write { txn in try txn.openDatabase(name, create: true) }
+        }
+        return try read { txn in try txn.openDatabase(name, create: false) }
+    }
+}

@@ -1,0 +1,158 @@
+/// Appends the compact binary forms of events and projection records.
+///
+/// Integers are big-endian; text is a LEB128 length followed by UTF-8 bytes.
+struct BinaryWriter {
+    private(set) var bytes: [UInt8]
+
+    init(capacity: Int = 128) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+
+    mutating func u64(_ v: UInt64) {
+        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+
+    mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func raw(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func optionalString(_ s: String?) {
+        if let s {
+            u8(1)
+            string(s)
+        } else {
+            u8(0)
+        }
+    }
+
+    mutating func digest(_ d: SHA256Digest) { d.write(into: &self) }
+}
+
+/// Why bytes could not be decoded into an event or record.
+public struct DecodingFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was being decoded, e.g. `"event"` or `"ticket record"`.
+    public let what: String
+    /// Why it failed.
+    public let reason: String
+
+    init(_ what: String, _ reason: String) {
+        self.what = what
+        self.reason = reason
+    }
+
+    public var description: String { "cannot decode \(what): \(reason)" }
+}
+
+/// Reads what `BinaryWriter` wrote, refusing truncated or malformed input with a `DecodingFailure`.
+struct BinaryReader {
+    let buffer: UnsafeRawBufferPointer
+    private(set) var offset = 0
+    let what: String
+
+    init(_ buffer: UnsafeRawBufferPointer, what: String) {
+        self.buffer = buffer
+        self.what = what
+    }
+
+    var remaining: Int { buffer.count - offset }
+    var isAtEnd: Bool { offset == buffer.count }
+
+    func failure(_ reason: String) -> DecodingFailure { DecodingFailure(what, reason) }
+
+    private mutating func take(_ n: Int) throws(DecodingFailure) -> UnsafeRawBufferPointer {
+        guard n >= 0, n <= remaining else {
+            throw failure("truncated at byte \(offset): needs \(n) more, has \(remaining)")
+        }
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n])
+    }
+
+    mutating func u8() throws(DecodingFailure) -> UInt8 { try take(1)[0] }
+
+    mutating func bool() throws(DecodingFailure) -> Bool {
+        switch try u8() {
+        case 0: return false
+        case 1: return true
+        case let b: throw failure("byte \(offset - 1) is \(b), not a boolean")
+        }
+    }
+
+    mutating func u64() throws(DecodingFailure) -> UInt64 {
+        let b = try take(8)
+        var v: UInt64 = 0
+        for byte in b { v = v << 8 | UInt64(byte) }
+        return v
+    }
+
+    mutating func i64() throws(DecodingFailure) -> Int64 { Int64(bitPattern: try u64()) }
+
+    mutating func varint() throws(DecodingFailure) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try u8()
+            guard shift < 64, !(shift == 63 && byte > 1) else { throw failure("varint overflows 64 bits") }
+            result |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    mutating func bytes(_ n: Int) throws(DecodingFailure) -> UnsafeRawBufferPointer { try take(n) }
+
+    mutating func string(maxBytes: Int = 1 << 20) throws(DecodingFailure) -> String {
+        let n = try varint()
+        guard n <= UInt64(maxBytes) else { throw failure("text of \(n) bytes exceeds \(maxBytes)") }
+        let b = try take(Int(n))
+        guard let s = String(validating: b.bindMemory(to: UInt8.self), as: UTF8.self) else {
+            throw failure("text at byte \(offset - Int(n)) is not valid UTF-8")
+        }
+        return s
+    }
+
+    mutating func optionalString(maxBytes: Int = 1 << 20) throws(DecodingFailure) -> String? {
+        try bool() ? try string(maxBytes: maxBytes) : nil
+    }
+
+    mutating func digest() throws(DecodingFailure) -> SHA256Digest { SHA256Digest(try take(32)) }
+
+    func expectEnd() throws(DecodingFailure) {
+        guard isAtEnd else { throw failure("\(remaining) unexpected trailing bytes") }
+    }
+}
+
+extension UInt64 {
+    /// The eight big-endian bytes, so that byte order sorts like the number (LMDB keys).
+    var bigEndianBytes: [UInt8] {
+        withUnsafeBytes(of: bigEndian) { Array($0) }
+    }
+
+    /// Reads eight big-endian bytes, or `nil` when there are not exactly eight.
+    init?(bigEndianBytes b: UnsafeRawBufferPointer) {
+        guard b.count == 8 else { return nil }
+        var v: UInt64 = 0
+        for byte in b { v = v << 8 | UInt64(byte) }
+        self = v
+    }
+}

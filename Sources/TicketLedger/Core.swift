@@ -1,0 +1,155 @@
+/// Read and write access to the projections, in whatever holds them: an LMDB write
+/// transaction on the live path, dictionaries in a replay. ``Projector`` and ``Decider``
+/// see nothing else, so the live path and replay share every rule.
+protocol Projections {
+    func pool(_ id: PoolID) throws -> PoolState?
+    func ticket(_ locator: TicketLocator) throws -> TicketState?
+    func user(_ key: UserKey) throws -> UserState?
+    mutating func setPool(_ state: PoolState, for id: PoolID) throws
+    mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws
+    mutating func setUser(_ state: UserState, for key: UserKey) throws
+    /// Adds (`true`) or removes (`false`) the expiry-index entry `(expiresAt, locator)`.
+    mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws
+}
+
+/// An event that cannot follow the ones before it (found by replay, never made by `decide`).
+struct InconsistentEvent: Error, Sendable, Hashable, CustomStringConvertible {
+    var sequence: UInt64
+    var rule: String
+    var detail: String
+    var description: String { "event \(sequence) breaks \(rule): \(detail)" }
+}
+
+/// `apply(event, to: projections)`: how each event changes the projections. Pure apart
+/// from the `Projections` it is handed; the live path and replay both use it.
+enum Projector {
+    static func apply(_ event: LedgerEvent, sequence: UInt64, to p: inout some Projections) throws {
+        switch event {
+        case .poolConfigured(let e):
+            try p.setPool(PoolState(policy: e.policy, secret: e.secret, configuredAt: e.at), for: e.pool)
+
+        case .ticketIssued(let e):
+            let locator = TicketLocator(sequence: sequence)
+            try p.setTicket(
+                TicketState(
+                    status: .issued, pool: e.pool, user: e.user, issuedAt: e.at, expiresAt: e.expiresAt,
+                    consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest),
+                for: locator)
+            try p.setDue(locator, at: e.expiresAt, true)
+            let key = UserKey(pool: e.pool, user: e.user)
+            var profile = e.profile
+            let existing = try p.user(key)
+            if !e.getPhone { profile.phone = existing?.profile.phone }
+            let user = UserState(
+                profile: profile, signedUp: existing?.signedUp ?? e.at, loginsCount: existing?.loginsCount ?? 0,
+                lastLogin: existing?.lastLogin, lastIP: existing?.lastIP)
+            try p.setUser(user, for: key)
+
+        case .ticketConsumed(let e):
+            guard var ticket = try p.ticket(e.locator) else {
+                throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
+            }
+            guard ticket.status == .issued else {
+                throw InconsistentEvent(sequence: sequence, rule: "single-use", detail: "ticket \(e.locator) is already \(ticket.status.rawValue)")
+            }
+            guard ticket.pool == e.pool else {
+                throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(e.locator) of pool '\(ticket.pool)' consumed in pool '\(e.pool)'")
+            }
+            ticket.status = .consumed
+            ticket.consumedAt = e.at
+            try p.setTicket(ticket, for: e.locator)
+            try p.setDue(e.locator, at: ticket.expiresAt, false)
+            let key = UserKey(pool: ticket.pool, user: ticket.user)
+            guard var user = try p.user(key) else {
+                throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
+            }
+            user.loginsCount += 1
+            user.lastLogin = e.at
+            user.lastIP = ticket.ip
+            try p.setUser(user, for: key)
+
+        case .ticketExpired(let e):
+            guard var ticket = try p.ticket(e.locator) else {
+                throw InconsistentEvent(sequence: sequence, rule: "expire-without-issue", detail: "ticket \(e.locator) was never issued")
+            }
+            guard ticket.status == .issued else {
+                throw InconsistentEvent(sequence: sequence, rule: "expire-once", detail: "ticket \(e.locator) is already \(ticket.status.rawValue)")
+            }
+            ticket.status = .expired
+            ticket.expiredAt = e.at
+            try p.setTicket(ticket, for: e.locator)
+            try p.setDue(e.locator, at: ticket.expiresAt, false)
+
+        case .redemptionRejected:
+            break  // recorded in the log for audit; no projection changes
+        }
+    }
+}
+
+/// The outcome a redemption decision reaches.
+enum RedeemDecision: Sendable, Equatable {
+    /// Consume the ticket: append this event.
+    case consume(TicketConsumed)
+    /// Refuse with `reason` (what the caller is told); append `record` when the ledger
+    /// knows the ticket, so a flood of made-up tickets cannot grow the log.
+    case reject(RejectionReason, record: RedemptionRejected?)
+}
+
+/// `decide(command, state, policy, now)`: pure functions from a command and the state it
+/// concerns to the events to append, or a refusal.
+enum Decider {
+    /// Decides a redemption. The order of checks is part of the contract: the secret is
+    /// checked before the ticket's state, and another pool's ticket looks `unknown`, so a
+    /// caller without the right secret or pool learns nothing about a ticket.
+    static func redeem(
+        presented ticket: Ticket?, pool: PoolID, secret: String?,
+        poolState: PoolState?, ticketState: TicketState?, now: Timestamp
+    ) -> RedeemDecision {
+        guard let ticket else { return .reject(.malformed, record: nil) }
+        // The ledger "knows" a ticket only when the verifier matches: a guessed locator alone
+        // is a made-up ticket, counted but never logged.
+        let known = ticketState.map { $0.verifierDigest.constantTimeEquals(ticket.verifierDigest) } ?? false
+        func reject(_ told: RejectionReason, recorded: RejectionReason? = nil) -> RedeemDecision {
+            guard known else { return .reject(told, record: nil) }
+            return .reject(told, record: RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
+        }
+        guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
+        if poolState.policy.secretRequired {
+            guard let secret, !secret.isEmpty else { return reject(.secretRequired) }
+            guard let digest = poolState.secret, digest.matches(secret) else { return reject(.secretMismatch) }
+        }
+        guard known, let state = ticketState else { return .reject(.unknown, record: nil) }
+        guard state.pool == pool else { return reject(.unknown, recorded: .wrongPool) }
+        switch state.status {
+        case .consumed: return reject(.alreadyConsumed)
+        case .expired: return reject(.expired)
+        case .issued: break
+        }
+        guard now < state.expiresAt else { return reject(.expired) }
+        return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator))
+    }
+
+    /// Decides an issue: refused when the pool was never configured.
+    static func issue(
+        _ request: IssueRequest, ip: IPAddress?, verifierDigest: SHA256Digest, poolState: PoolState?, now: Timestamp
+    ) -> Result<TicketIssued, LedgerError> {
+        guard let poolState else { return .failure(.poolNotConfigured(request.pool)) }
+        return .success(TicketIssued(
+            pool: request.pool, at: now, user: request.user, verifierDigest: verifierDigest, profile: request.profile,
+            ip: ip, getPhone: request.getPhone, expiresAt: now.advanced(by: poolState.policy.ticketLifetime)))
+    }
+
+    /// Decides a pool configuration: a pool that requires a secret must be given one.
+    static func configurePool(
+        _ pool: PoolID, policy: PoolPolicy, secret: String?, now: Timestamp
+    ) -> Result<PoolConfigured, LedgerError> {
+        guard PoolPolicy.lifetimeBounds.contains(policy.ticketLifetime) else {
+            return .failure(.invalidArgument("lifetime", "must be between 1 s and 86400 s"))
+        }
+        if let secret, secret.isEmpty || secret.utf8.count > 1024 {
+            return .failure(.invalidArgument("secret", "must be 1 to 1024 bytes"))
+        }
+        if policy.secretRequired && secret == nil { return .failure(.secretMissingForPool(pool)) }
+        return .success(PoolConfigured(pool: pool, at: now, policy: policy, secret: secret.map(SecretDigest.make(for:))))
+    }
+}

@@ -1,0 +1,93 @@
+internal import Crypto
+
+/// A SHA-256 digest held inline (no heap allocation), compared in constant time.
+public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
+    var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// All zero bits: the hash before the first event of a chain.
+    public static let zero = SHA256Digest(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
+    }
+
+    /// Reads 32 bytes (the caller checks the count).
+    init(_ b: UnsafeRawBufferPointer) {
+        func word(_ i: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for byte in b[i..<i + 8] { v = v << 8 | UInt64(byte) }
+            return v
+        }
+        self.init(w0: word(0), w1: word(8), w2: word(16), w3: word(24))
+    }
+
+    /// Parses 64 hexadecimal digits.
+    public init?(hex: String) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in 0..<32 {
+            guard let hi = hexValue(utf8[2 * i]), let lo = hexValue(utf8[2 * i + 1]) else { return nil }
+            bytes[i] = hi << 4 | lo
+        }
+        self = bytes.withUnsafeBytes { SHA256Digest($0) }
+    }
+
+    /// SHA-256 of `data`.
+    static func of(_ data: UnsafeRawBufferPointer) -> SHA256Digest {
+        SHA256.hash(data: data).withUnsafeBytes { SHA256Digest($0) }
+    }
+
+    /// SHA-256 of `data`.
+    static func of(_ data: [UInt8]) -> SHA256Digest {
+        data.withUnsafeBytes { of($0) }
+    }
+
+    /// SHA-256(`self` ‖ `record`): the next link of a hash chain.
+    func chained(with record: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hasher = SHA256()
+        withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: record)
+        return hasher.finalize().withUnsafeBytes { SHA256Digest($0) }
+    }
+
+    /// Compares in time that does not depend on where the digests differ.
+    func constantTimeEquals(_ other: SHA256Digest) -> Bool {
+        ((w0 ^ other.w0) | (w1 ^ other.w1) | (w2 ^ other.w2) | (w3 ^ other.w3)) == 0
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] {
+        [w0, w1, w2, w3].flatMap { $0.bigEndianBytes }
+    }
+
+    func write(into writer: inout BinaryWriter) {
+        writer.u64(w0)
+        writer.u64(w1)
+        writer.u64(w2)
+        writer.u64(w3)
+    }
+
+    /// 64 lowercase hexadecimal digits.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xf)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+}
+
+private func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}

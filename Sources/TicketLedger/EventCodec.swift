@@ -1,0 +1,135 @@
+/// The binary record of one event in the `events` database:
+/// `version (1 byte) ‖ kind (1 byte) ‖ at (8) ‖ fields ‖ chain hash (32)`, where the chain
+/// hash is SHA-256(previous record's chain hash ‖ every byte before it).
+enum EventCodec {
+    /// The record format this build writes, and the newest it reads.
+    static let version: UInt8 = 1
+    static let hashLength = 32
+
+    private enum Kind: UInt8 {
+        case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected
+    }
+
+    /// The record's bytes before the chain hash.
+    static func payload(of event: LedgerEvent) -> [UInt8] {
+        var w = BinaryWriter(capacity: 96)
+        w.u8(version)
+        switch event {
+        case .poolConfigured(let e):
+            w.u8(Kind.poolConfigured.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.i64(e.policy.ticketLifetime.wholeMilliseconds)
+            w.bool(e.policy.secretRequired)
+            if let secret = e.secret {
+                w.u8(1)
+                w.u64(secret.salt.0)
+                w.u64(secret.salt.1)
+                w.digest(secret.digest)
+            } else {
+                w.u8(0)
+            }
+        case .ticketIssued(let e):
+            w.u8(Kind.ticketIssued.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.string(e.user.rawValue)
+            w.digest(e.verifierDigest)
+            e.profile.write(into: &w)
+            w.optionalString(e.ip?.text)
+            w.bool(e.getPhone)
+            w.i64(e.expiresAt.millisecondsSince1970)
+        case .ticketConsumed(let e):
+            w.u8(Kind.ticketConsumed.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.u64(e.locator.sequence)
+        case .ticketExpired(let e):
+            w.u8(Kind.ticketExpired.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.u64(e.locator.sequence)
+        case .redemptionRejected(let e):
+            w.u8(Kind.redemptionRejected.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.u64(e.locator.sequence)
+            w.u8(e.reason.code)
+        }
+        return w.bytes
+    }
+
+    /// The full record: payload ‖ SHA-256(previous ‖ payload). Returns the record and its hash.
+    static func record(of event: LedgerEvent, after previous: SHA256Digest) -> (bytes: [UInt8], hash: SHA256Digest) {
+        var bytes = payload(of: event)
+        let hash = bytes.withUnsafeBytes { previous.chained(with: $0) }
+        bytes.append(contentsOf: hash.bytes)
+        return (bytes, hash)
+    }
+
+    /// Splits a stored record into its payload and stored chain hash.
+    static func split(_ record: UnsafeRawBufferPointer) throws(DecodingFailure) -> (payload: UnsafeRawBufferPointer, hash: SHA256Digest) {
+        guard record.count >= 2 + 8 + hashLength else {
+            throw DecodingFailure("event", "record of \(record.count) bytes is shorter than the smallest event")
+        }
+        let cut = record.count - hashLength
+        return (UnsafeRawBufferPointer(rebasing: record[..<cut]), SHA256Digest(UnsafeRawBufferPointer(rebasing: record[cut...])))
+    }
+
+    /// Decodes a payload (a record without its chain hash).
+    static func decode(payload: UnsafeRawBufferPointer) throws(DecodingFailure) -> LedgerEvent {
+        var r = BinaryReader(payload, what: "event")
+        let v = try r.u8()
+        guard v != 0 else { throw r.failure("format version 0 does not exist") }
+        guard v <= version else {
+            throw r.failure("written in event format version \(v); this build reads up to \(version)")
+        }
+        let kindByte = try r.u8()
+        guard let kind = Kind(rawValue: kindByte) else { throw r.failure("unknown event kind \(kindByte)") }
+        let at = Timestamp(millisecondsSince1970: try r.i64())
+        let pool = try readPool(&r)
+        let event: LedgerEvent
+        switch kind {
+        case .poolConfigured:
+            let lifetimeMs = try r.i64()
+            let lifetime = Duration.milliseconds(lifetimeMs)
+            guard PoolPolicy.lifetimeBounds.contains(lifetime) else { throw r.failure("ticket lifetime \(lifetimeMs) ms is out of bounds") }
+            let required = try r.bool()
+            var secret: SecretDigest?
+            if try r.bool() {
+                let salt = (try r.u64(), try r.u64())
+                secret = SecretDigest(salt: salt, digest: try r.digest())
+            }
+            event = .poolConfigured(PoolConfigured(
+                pool: pool, at: at, policy: PoolPolicy(ticketLifetime: lifetime, secretRequired: required), secret: secret))
+        case .ticketIssued:
+            let userText = try r.string(maxBytes: UserID.maxLength)
+            guard let user = try? UserID(userText) else { throw r.failure("user id is not valid") }
+            let verifier = try r.digest()
+            let profile = try UserProfile.read(from: &r)
+            let ip = try r.optionalString(maxBytes: 45).map { IPAddress(normalized: $0) }
+            let getPhone = try r.bool()
+            let expiresAt = Timestamp(millisecondsSince1970: try r.i64())
+            event = .ticketIssued(TicketIssued(
+                pool: pool, at: at, user: user, verifierDigest: verifier, profile: profile, ip: ip,
+                getPhone: getPhone, expiresAt: expiresAt))
+        case .ticketConsumed:
+            event = .ticketConsumed(TicketConsumed(pool: pool, at: at, locator: TicketLocator(sequence: try r.u64())))
+        case .ticketExpired:
+            event = .ticketExpired(TicketExpired(pool: pool, at: at, locator: TicketLocator(sequence: try r.u64())))
+        case .redemptionRejected:
+            let locator = TicketLocator(sequence: try r.u64())
+            let code = try r.u8()
+            guard let reason = RejectionReason(code: code) else { throw r.failure("unknown rejection reason \(code)") }
+            event = .redemptionRejected(RedemptionRejected(pool: pool, at: at, locator: locator, reason: reason))
+        }
+        try r.expectEnd()
+        return event
+    }
+
+    private static func readPool(_ r: inout BinaryReader) throws(DecodingFailure) -> PoolID {
+        let text = try r.string(maxBytes: PoolID.maxLength)
+        guard let pool = try? PoolID(text) else { throw r.failure("pool id is not valid") }
+        return pool
+    }
+}

@@ -1,0 +1,77 @@
+/// The user a redeemed ticket logs in, with the product's field names. The embedding
+/// server adds `token` and `tokenExpiredAt`; the ledger does not.
+public struct UserDocument: Sendable, Hashable, Encodable {
+    public var id: String
+    public var username: String?
+    public var nickname: String?
+    public var company: String?
+    public var photo: String?
+    public var emailVerified: Bool
+    /// Masked: the first 3 and last 4 digits kept (`176xxxx6754`).
+    public var phone: String?
+    public var openid: String?
+    public var unionid: String?
+    /// The raw WeChat profile as a JSON string.
+    public var oauth: String?
+    /// Always `oauth:app2wxapp`: the user came in through this flow.
+    public var registerMethod: String
+    /// The ledger never blocks users: always `false`.
+    public var blocked: Bool
+    /// The ledger never deletes users: always `false`.
+    public var isDeleted: Bool
+    public var metadata: String?
+    public var loginsCount: UInt64
+    public var lastLogin: Timestamp?
+    public var lastIP: String?
+    public var signedUp: Timestamp
+
+    init(user: UserID, state: UserState) {
+        let p = state.profile
+        id = user.rawValue
+        username = p.username
+        nickname = p.nickname
+        company = p.company
+        photo = p.photo
+        emailVerified = p.emailVerified
+        phone = p.phone.map(maskedPhone)
+        openid = p.openid
+        unionid = p.unionid
+        oauth = p.oauth
+        registerMethod = "oauth:app2wxapp"
+        blocked = false
+        isDeleted = false
+        metadata = p.metadata
+        loginsCount = state.loginsCount
+        lastLogin = state.lastLogin
+        lastIP = state.lastIP?.text
+        signedUp = state.signedUp
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "_id", username, nickname, company, photo, emailVerified, phone, openid, unionid, oauth
+        case registerMethod, blocked, isDeleted, metadata, loginsCount, lastLogin, lastIP, signedUp
+    }
+
+    /// Encodes every field, absent ones as `null`, times in ISO 8601 with milliseconds (UTC).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(username, forKey: .username)
+        try c.encode(nickname, forKey: .nickname)
+        try c.encode(company, forKey: .company)
+        try c.encode(photo, forKey: .photo)
+        try c.encode(emailVerified, forKey: .emailVerified)
+        try c.encode(phone, forKey: .phone)
+        try c.encode(openid, forKey: .openid)
+        try c.encode(unionid, forKey: .unionid)
+        try c.encode(oauth, forKey: .oauth)
+        try c.encode(registerMethod, forKey: .registerMethod)
+        try c.encode(blocked, forKey: .blocked)
+        try c.encode(isDeleted, forKey: .isDeleted)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(loginsCount, forKey: .loginsCount)
+        try c.encode(lastLogin?.iso8601, forKey: .lastLogin)
+        try c.encode(lastIP, forKey: .lastIP)
+        try c.encode(signedUp.iso8601, forKey: .signedUp)
+    }
+}
