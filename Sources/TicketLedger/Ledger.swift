@@ -193,7 +193,10 @@ public final class Ledger: Sendable {
             }
         } catch {
             let failure = ledgerError(error, path: path)
-            logger.warning("write transaction failed", metadata: ["error": "\(failure)"])
+            switch failure {
+            case .invalidArgument, .poolNotConfigured, .secretMissingForPool: break  // the caller's to handle
+            default: logger.warning("write transaction failed", metadata: ["error": "\(failure)"])
+            }
             throw failure
         }
     }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import TicketLedger
+
+struct IssueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue",
+        abstract: "Issue a single-use ticket to a user of a configured pool and print it.",
+        discussion: """
+            Example:
+              ticket-ledger issue ./store --pool app1 --user u1 --nickname Ann --phone 17612346754 --ip 192.168.0.106 --get-phone
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The pool's id.") var pool: String
+    @Option(help: "The user's id in the pool.") var user: String
+    @Option(help: "The user's name.") var username: String?
+    @Option(help: "The WeChat nickname.") var nickname: String?
+    @Option(help: "An avatar URL.") var photo: String?
+    @Option(help: "The phone number (kept only with --get-phone; shown masked).") var phone: String?
+    @Option(help: "The WeChat openid.") var openid: String?
+    @Option(help: "The WeChat unionid.") var unionid: String?
+    @Option(help: "The raw WeChat profile, as a JSON string.") var oauth: String?
+    @Option(help: "The user's company.") var company: String?
+    @Option(help: "Free-form metadata.") var metadata: String?
+    @Option(help: "The end user's IP address (IPv4 or IPv6).") var ip: String?
+    @Flag(name: .customLong("get-phone"), help: "The user agreed to share the phone number.") var getPhone = false
+
+    func validate() throws { _ = try poolID(pool) }
+
+    func run() throws {
+        let ledger = try store.open()
+        defer { ledger.close() }
+        let profile = UserProfile(
+            username: username, nickname: nickname, photo: photo, phone: phone, openid: openid, unionid: unionid,
+            oauth: oauth, company: company, metadata: metadata)
+        let issued = try ledger.issueTicket(
+            IssueRequest(pool: try poolID(pool), user: try UserID(user), profile: profile, ip: ip, getPhone: getPhone))
+        if store.json {
+            printJSON([
+                "ticket": issued.ticket.text, "locator": issued.ticket.locator.description,
+                "issuedAt": issued.issuedAt.iso8601, "expiresAt": issued.expiresAt.iso8601,
+            ])
+        } else {
+            print(issued.ticket.text)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TicketLedger
+
+/// `ticket-ledger`: issue, redeem and audit single-use login tickets from the shell.
+///
+/// Exit codes: 0 success; 1 a rejection or findings; 2 usage, I/O or an unreadable store.
+@main
+struct TicketLedgerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticket-ledger",
+        abstract: "Issue, redeem and audit single-use login tickets kept in an LMDB event log.",
+        discussion: """
+            Exit codes: 0 success, 1 a rejection or findings, 2 usage, I/O or an unreadable store.
+            Every command takes --json for machine-readable output.
+
+            Example:
+              ticket-ledger pool configure ./store --pool app1 --secret s3cret
+              T=$(ticket-ledger issue ./store --pool app1 --user u1 --ip 192.168.0.106)
+              ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
+            """,
+        subcommands: [
+            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, DemoCommand.self,
+        ]
+    )
+
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["TICKET_LEDGER_LOG_LEVEL"]
+                .flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as LedgerError {
+            FileHandle.standardError.write(Data("ticket-ledger: \(error)\n".utf8))
+            Foundation.exit(2)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// The store directory and the output format, shared by every command.
+struct StoreOptions: ParsableArguments {
+    @Argument(help: "The store's directory.")
+    var dir: String
+
+    @Flag(help: "Print machine-readable JSON.")
+    var json = false
+
+    /// Opens the store (creating it when `create`), with the system clock.
+    func open(create: Bool = false) throws -> Ledger {
+        try Ledger.open(at: dir, create: create, logger: Logger(label: "ticket-ledger"))
+    }
+}
+
+/// Prints `value` as one line of JSON with sorted keys.
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(value) else { return }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Parses a pool id, as a usage error when it is not valid.
+func poolID(_ text: String) throws -> PoolID {
+    do {
+        return try PoolID(text)
+    } catch {
+        throw ValidationError(error.description)
+    }
+}
+
+/// The secret from `--secret`, or else from `TICKET_LEDGER_SECRET` (which keeps it out of `ps`).
+func resolvedSecret(_ option: String?) -> String? {
+    option ?? ProcessInfo.processInfo.environment["TICKET_LEDGER_SECRET"]
+}
