@@ -1,15 +1,19 @@
-/// Read and write access to the projections, in whatever holds them: an LMDB write
-/// transaction on the live path, dictionaries in a replay. ``Projector`` and ``Decider``
-/// see nothing else, so the live path and replay share every rule.
-protocol Projections {
+/// The tickets side of the projections (pools, tickets, expiry index), in whatever holds
+/// them: an LMDB write transaction on the live path, dictionaries in a replay.
+/// ``Projector`` and ``Decider`` see nothing else, so the live path and replay share every rule.
+protocol TicketProjections {
     func pool(_ id: PoolID) throws -> PoolState?
     func ticket(_ locator: TicketLocator) throws -> TicketState?
-    func user(_ key: UserKey) throws -> UserState?
     mutating func setPool(_ state: PoolState, for id: PoolID) throws
     mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws
-    mutating func setUser(_ state: UserState, for key: UserKey) throws
     /// Adds (`true`) or removes (`false`) the expiry-index entry `(expiresAt, locator)`.
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws
+}
+
+/// The users side of the projections: per-user profile and login statistics.
+protocol UserProjections {
+    func user(_ key: UserKey) throws -> UserState?
+    mutating func setUser(_ state: UserState, for key: UserKey) throws
 }
 
 /// An event that cannot follow the ones before it (found by replay, never made by `decide`).
@@ -21,12 +25,26 @@ struct InconsistentEvent: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// `apply(event, to: projections)`: how each event changes the projections. Pure apart
-/// from the `Projections` it is handed; the live path and replay both use it.
+/// from the projections it is handed; the live path and replay both use it.
+///
+/// It comes in two halves so that the users projection can be caught up on its own from
+/// the log tail (see `UsersView`): the users half needs only the consumed ticket's
+/// unchanging fields (pool, user, IP), which the tickets half returns.
 enum Projector {
-    static func apply(_ event: LedgerEvent, sequence: UInt64, to p: inout some Projections) throws {
+    static func apply(
+        _ event: LedgerEvent, sequence: UInt64, tickets: inout some TicketProjections, users: inout some UserProjections
+    ) throws {
+        let ticket = try applyToTickets(event, sequence: sequence, to: &tickets)
+        try applyToUsers(event, sequence: sequence, ticket: ticket, to: &users)
+    }
+
+    /// Applies the tickets half; returns the ticket a `TicketConsumed` consumed (else `nil`).
+    @discardableResult
+    static func applyToTickets(_ event: LedgerEvent, sequence: UInt64, to p: inout some TicketProjections) throws -> TicketState? {
         switch event {
         case .poolConfigured(let e):
             try p.setPool(PoolState(policy: e.policy, secret: e.secret, configuredAt: e.at), for: e.pool)
+            return nil
 
         case .ticketIssued(let e):
             let locator = TicketLocator(sequence: sequence)
@@ -36,14 +54,7 @@ enum Projector {
                     consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest),
                 for: locator)
             try p.setDue(locator, at: e.expiresAt, true)
-            let key = UserKey(pool: e.pool, user: e.user)
-            var profile = e.profile
-            let existing = try p.user(key)
-            if !e.getPhone { profile.phone = existing?.profile.phone }
-            let user = UserState(
-                profile: profile, signedUp: existing?.signedUp ?? e.at, loginsCount: existing?.loginsCount ?? 0,
-                lastLogin: existing?.lastLogin, lastIP: existing?.lastIP)
-            try p.setUser(user, for: key)
+            return nil
 
         case .ticketConsumed(let e):
             guard var ticket = try p.ticket(e.locator) else {
@@ -59,14 +70,7 @@ enum Projector {
             ticket.consumedAt = e.at
             try p.setTicket(ticket, for: e.locator)
             try p.setDue(e.locator, at: ticket.expiresAt, false)
-            let key = UserKey(pool: ticket.pool, user: ticket.user)
-            guard var user = try p.user(key) else {
-                throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
-            }
-            user.loginsCount += 1
-            user.lastLogin = e.at
-            user.lastIP = ticket.ip
-            try p.setUser(user, for: key)
+            return ticket
 
         case .ticketExpired(let e):
             guard var ticket = try p.ticket(e.locator) else {
@@ -79,9 +83,42 @@ enum Projector {
             ticket.expiredAt = e.at
             try p.setTicket(ticket, for: e.locator)
             try p.setDue(e.locator, at: ticket.expiresAt, false)
+            return nil
 
         case .redemptionRejected:
-            break  // recorded in the log for audit; no projection changes
+            return nil  // recorded in the log for audit; no projection changes
+        }
+    }
+
+    /// Applies the users half. `ticket` is the consumed ticket for a `TicketConsumed`.
+    static func applyToUsers(_ event: LedgerEvent, sequence: UInt64, ticket: TicketState?, to p: inout some UserProjections) throws {
+        switch event {
+        case .ticketIssued(let e):
+            let key = UserKey(pool: e.pool, user: e.user)
+            var profile = e.profile
+            let existing = try p.user(key)
+            if !e.getPhone { profile.phone = existing?.profile.phone }
+            try p.setUser(
+                UserState(
+                    profile: profile, signedUp: existing?.signedUp ?? e.at, loginsCount: existing?.loginsCount ?? 0,
+                    lastLogin: existing?.lastLogin, lastIP: existing?.lastIP),
+                for: key)
+
+        case .ticketConsumed(let e):
+            guard let ticket else {
+                throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
+            }
+            let key = UserKey(pool: ticket.pool, user: ticket.user)
+            guard var user = try p.user(key) else {
+                throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
+            }
+            user.loginsCount += 1
+            user.lastLogin = e.at
+            user.lastIP = ticket.ip
+            try p.setUser(user, for: key)
+
+        case .poolConfigured, .ticketExpired, .redemptionRejected:
+            break
         }
     }
 }

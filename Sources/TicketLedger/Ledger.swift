@@ -1,13 +1,18 @@
+import Dispatch
 import LMDB
 public import Logging
+import Metrics
 import Synchronization
 
 /// A ticket ledger: issues single-use login tickets, redeems each exactly once, and keeps
 /// every change as an event in an LMDB log in one directory.
 ///
 /// Open one `Ledger` per store per process and share it: every method may be called from
-/// any thread or task. Other processes may open the same directory at the same time; LMDB
-/// serializes their writes, so a ticket is consumed at most once across all of them.
+/// any thread (the synchronous API blocks until the result is durable) or task (the `async`
+/// API suspends). Writes are group-committed: one writer thread takes every command waiting,
+/// runs them in one transaction, commits once (one fsync), then answers them all. Other
+/// processes may open the same directory at the same time; LMDB serializes their writes, so a
+/// ticket is consumed at most once across all of them.
 ///
 /// ```swift
 /// let ledger = try Ledger.open(at: "/var/lib/tickets", create: true)
@@ -26,11 +31,19 @@ public final class Ledger: Sendable {
         public var durability: Durability
         /// The initial size of the memory map; it grows by itself when it fills.
         public var initialMapSize: Int
+        /// Group commit (the default): one writer thread batches every waiting command into
+        /// one transaction. `false` runs one transaction per call on the caller's thread — the
+        /// naive way, kept as a benchmark baseline.
+        public var groupCommit: Bool
+        /// The most commands in one batch.
+        public var maxBatch: Int
 
-        /// The defaults: durable commits, a 1 GiB initial map.
-        public init(durability: Durability = .durable, initialMapSize: Int = 1 << 30) {
+        /// The defaults: durable commits, a 1 GiB initial map, group commit of up to 4,096 commands.
+        public init(durability: Durability = .durable, initialMapSize: Int = 1 << 30, groupCommit: Bool = true, maxBatch: Int = 4096) {
             self.durability = durability
             self.initialMapSize = initialMapSize
+            self.groupCommit = groupCommit
+            self.maxBatch = max(1, maxBatch)
         }
     }
 
@@ -38,31 +51,22 @@ public final class Ledger: Sendable {
     public enum Durability: String, Sendable, CaseIterable {
         /// Flushed (fsync) before it is acknowledged: survives power loss. The default.
         case durable
-        /// Data flushed, metadata not: a power loss may undo the last commits, never corrupt.
+        /// Data flushed, the meta page not: a power loss may undo the last commits, never corrupt.
         case noMetaSync
         /// Nothing flushed. Unsafe: a power loss may lose or corrupt data. For tests only.
         case none
     }
 
     /// The store's directory.
-    public let path: String
-    let environment: Environment
-    let layout: StoreLayout
-    let clock: any LedgerClock
-    let logger: Logger
-    private let canonicalPath: String
+    public var path: String { engine.path }
+    let engine: Engine
+    private let queue: CommandQueue?
+    private let writerDone = DispatchSemaphore(value: 0)
     private let isClosed = Atomic<Bool>(false)
 
-    private init(
-        path: String, canonicalPath: String, environment: Environment, layout: StoreLayout,
-        clock: any LedgerClock, logger: Logger
-    ) {
-        self.path = path
-        self.canonicalPath = canonicalPath
-        self.environment = environment
-        self.layout = layout
-        self.clock = clock
-        self.logger = logger
+    private init(engine: Engine, queue: CommandQueue?) {
+        self.engine = engine
+        self.queue = queue
     }
 
     deinit { close() }
@@ -90,16 +94,44 @@ public final class Ledger: Sendable {
         case .none: env.sync = .none
         }
         let (environment, layout, canonical) = try openStore(path: path, create: create, options: env)
+        let engine = Engine(
+            path: path, canonicalPath: canonical, environment: environment, layout: layout, clock: clock,
+            logger: logger, maxBatch: options.maxBatch)
+        do {
+            // Catch the users overlay up with the log tail now, not on the first request.
+            _ = try engine.read { txn in try engine.users.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")), txn: txn, layout: layout) }
+        } catch {
+            engine.shutDown(checkpoint: false)
+            throw error
+        }
+        let queue = options.groupCommit ? CommandQueue() : nil
+        let ledger = Ledger(engine: engine, queue: queue)
+        if let queue {
+            let done = ledger.writerDone
+            let rc = startThread(named: "ledger-writer") { [engine] in
+                engine.writerLoop(queue)
+                done.signal()
+            }
+            guard rc == 0 else {
+                ledger.isClosed.store(true, ordering: .releasing)
+                engine.shutDown(checkpoint: false)
+                throw .storage(path: path, operation: "pthread_create(writer)", message: "cannot start the writer thread (error \(rc))")
+            }
+        }
         logger.debug("opened ticket store", metadata: ["path": "\(path)", "durability": "\(options.durability.rawValue)"])
-        return Ledger(
-            path: path, canonicalPath: canonical, environment: environment, layout: layout, clock: clock, logger: logger)
+        return ledger
     }
 
-    /// Closes the store. Further calls throw ``LedgerError/closed``; closing twice is harmless.
+    /// Checkpoints the users projection, stops the writer after it has answered every queued
+    /// command, and closes the store. Further calls throw ``LedgerError/closed``; closing twice
+    /// is harmless.
     public func close() {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        environment.close()
-        _ = openStores.withLock { $0.remove(canonicalPath) }
+        if let queue {
+            queue.stop()
+            writerDone.wait()
+        }
+        engine.shutDown(checkpoint: true)
     }
 
     // MARK: - Commands
@@ -109,9 +141,8 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError/secretMissingForPool(_:)`` when the policy requires a secret and
     ///   none is given; ``LedgerError/invalidArgument(_:_:)`` for a lifetime outside 1 s…1 day.
     public func configurePool(_ pool: PoolID, policy: PoolPolicy = PoolPolicy(), secret: String?) throws(LedgerError) {
-        let event = try Decider.configurePool(pool, policy: policy, secret: secret, now: clock.now()).get()
-        try write { batch in _ = try batch.append(.poolConfigured(event)) }
-        logger.info("pool configured", metadata: [
+        _ = try submit(.configurePool(pool, policy, secret: secret)).get()
+        engine.logger.info("pool configured", metadata: [
             "pool": "\(pool)", "lifetime_s": "\(policy.ticketLifetime.wholeMilliseconds / 1000)",
             "secret_required": "\(policy.secretRequired)",
         ])
@@ -123,20 +154,36 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError/poolNotConfigured(_:)``, or ``LedgerError/invalidArgument(_:_:)``
     ///   for an IP address or a profile field out of bounds.
     public func issueTicket(_ request: IssueRequest) throws(LedgerError) -> IssuedTicket {
-        try request.profile.validate()
-        let ip = try request.ip.map { (text) throws(LedgerError) in try IPAddress(text) }
-        return try write { batch in try batch.issue(request, ip: ip) }
+        guard case .issued(let issued) = try submit(try Self.issueCommand(request)).get() else { throw Self.mismatch }
+        return issued
+    }
+
+    /// Issues a ticket, suspending instead of blocking; see ``issueTicket(_:)``.
+    public func issueTicket(_ request: IssueRequest) async throws(LedgerError) -> IssuedTicket {
+        guard case .issued(let issued) = try await submit(try Self.issueCommand(request)).get() else { throw Self.mismatch }
+        return issued
     }
 
     /// Redeems `ticket` in `pool`, at most once across every thread and process.
     ///
     /// Everything is decided and appended in one write transaction: on success
     /// `TicketConsumed`, on refusal of a ticket the ledger knows `RedemptionRejected`.
+    /// Returns only once the outcome is durable.
     /// - Returns: the user document, or why the ticket was refused.
-    /// - Throws: only when the store itself fails (then nothing was consumed).
+    /// - Throws: only when the store itself fails (then nothing of the batch was applied).
     public func redeem(ticket: String, pool: PoolID, secret: String?) throws(LedgerError) -> RedemptionOutcome {
-        let parsed = Ticket(ticket)
-        return try write { batch in try batch.redeem(parsed, pool: pool, secret: secret) }
+        guard case .redeemed(let outcome) = try submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
+            throw Self.mismatch
+        }
+        return outcome
+    }
+
+    /// Redeems a ticket, suspending instead of blocking; see ``redeem(ticket:pool:secret:)``.
+    public func redeem(ticket: String, pool: PoolID, secret: String?) async throws(LedgerError) -> RedemptionOutcome {
+        guard case .redeemed(let outcome) = try await submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
+            throw Self.mismatch
+        }
+        return outcome
     }
 
     /// Appends `TicketExpired` for every issued ticket whose expiry has passed, found through
@@ -145,35 +192,153 @@ public final class Ledger: Sendable {
     /// - Parameter limit: the most tickets to expire in this call.
     /// - Returns: how many tickets it expired.
     public func expireDue(limit: Int = 10_000) throws(LedgerError) -> Int {
-        let count = try write { batch in try batch.expireDue(limit: limit) }
-        if count > 0 { logger.info("expired tickets", metadata: ["count": "\(count)"]) }
+        guard case .expired(let count) = try submit(.expireDue(limit: max(0, limit))).get() else { throw Self.mismatch }
+        if count > 0 { engine.logger.info("expired tickets", metadata: ["count": "\(count)"]) }
         return count
+    }
+
+    private static let mismatch = LedgerError.storage(path: "", operation: "reply", message: "the writer answered a different command")
+
+    private static func issueCommand(_ request: IssueRequest) throws(LedgerError) -> Command {
+        try request.profile.validate()
+        let ip = try request.ip.map { (text) throws(LedgerError) in try IPAddress(text) }
+        return .issue(request, ip: ip)
     }
 
     // MARK: - Reads
 
     /// The chain head: the last sequence number and its hash, to keep elsewhere for audits.
     public func head() throws(LedgerError) -> ChainHead {
-        try read { txn in try readMeta(txn).head }
+        try checkOpen()
+        return try engine.read { txn in try LMDBProjections(txn: txn, layout: engine.layout, path: path).meta().head }
     }
 
     /// The state of the ticket at `locator`, or `nil` when the ledger holds none.
     public func ticketState(_ locator: TicketLocator) throws(LedgerError) -> TicketState? {
-        try read { txn in try LMDBProjections(txn: txn, layout: layout, path: path).ticket(locator) }
+        try checkOpen()
+        return try engine.read { txn in try LMDBProjections(txn: txn, layout: engine.layout, path: path).ticket(locator) }
     }
 
-    /// The user document of `user` in `pool`, or `nil` when no ticket was ever issued to them.
+    /// The user document of `user` in `pool` as of every acknowledged event, or `nil` when no
+    /// ticket was ever issued to them.
     public func userDocument(pool: PoolID, user: UserID) throws(LedgerError) -> UserDocument? {
-        try read { txn in
-            try LMDBProjections(txn: txn, layout: layout, path: path).user(UserKey(pool: pool, user: user))
+        try checkOpen()
+        return try engine.read { txn in
+            try engine.users.user(UserKey(pool: pool, user: user), txn: txn, layout: engine.layout)
                 .map { UserDocument(user: user, state: $0) }
         }
     }
 
-    // MARK: - Transactions
+    // MARK: - Submitting commands
+
+    private func checkOpen() throws(LedgerError) {
+        guard !isClosed.load(ordering: .acquiring) else { throw .closed }
+    }
+
+    /// Runs `command`: through the writer thread (group commit), or in a transaction of its own.
+    private func submit(_ command: Command) throws(LedgerError) -> Result<Reply, LedgerError> {
+        try checkOpen()
+        guard let queue else { return try engine.runBatch([command])[0] }
+        let slot = BlockingReply()
+        guard queue.enqueue(PendingCommand(command: command, sink: .blocking(slot))) else { throw .closed }
+        return slot.wait()
+    }
+
+    private func submit(_ command: Command) async throws(LedgerError) -> Result<Reply, LedgerError> {
+        try checkOpen()
+        let result: Result<Result<Reply, LedgerError>, LedgerError> = await withCheckedContinuation { continuation in
+            guard let queue else {
+                // The naive baseline has no writer thread: run the transaction off the
+                // cooperative pool, which must never block on I/O.
+                DispatchQueue.global().async { [engine] in
+                    continuation.resume(returning: Result { () throws(LedgerError) in try engine.runBatch([command])[0] })
+                }
+                return
+            }
+            let pending = PendingCommand(
+                command: command, sink: .async(AsyncSink { continuation.resume(returning: .success($0)) }))
+            if !queue.enqueue(pending) { continuation.resume(returning: .failure(.closed)) }
+        }
+        return try result.get()
+    }
+}
+
+/// Runs batches: the writer thread's loop, and the one place write transactions are made.
+final class Engine: Sendable {
+    let path: String
+    let canonicalPath: String
+    let environment: Environment
+    let layout: StoreLayout
+    let clock: any LedgerClock
+    let logger: Logger
+    let users: UsersView
+    let maxBatch: Int
+    let metrics: LedgerMetrics
+
+    init(
+        path: String, canonicalPath: String, environment: Environment, layout: StoreLayout, clock: any LedgerClock,
+        logger: Logger, maxBatch: Int
+    ) {
+        self.path = path
+        self.canonicalPath = canonicalPath
+        self.environment = environment
+        self.layout = layout
+        self.clock = clock
+        self.logger = logger
+        self.users = UsersView(path: path)
+        self.maxBatch = maxBatch
+        self.metrics = LedgerMetrics()
+    }
+
+    /// Takes every waiting command, runs them in one transaction, answers them; until stopped.
+    func writerLoop(_ queue: CommandQueue) {
+        while let batch = queue.take(limit: maxBatch) {
+            let results: [Result<Reply, LedgerError>]
+            do {
+                results = try runBatch(batch.map(\.command))
+            } catch {
+                results = Array(repeating: .failure(error), count: batch.count)
+            }
+            for (pending, result) in zip(batch, results) { pending.sink.deliver(result) }
+        }
+    }
+
+    /// Runs `commands` in one write transaction and commits it (durably, by default).
+    /// A command the rules refuse fails alone; a store failure fails them all, with nothing applied.
+    func runBatch(_ commands: [Command], forceCheckpoint: Bool = false) throws(LedgerError) -> [Result<Reply, LedgerError>] {
+        let started = monotonicNanoseconds()
+        var changes: [UserKey: UserState] = [:]
+        var range: (start: UInt64, end: UInt64) = (0, 0)
+        var checkpointed = false
+        let results: [Result<Reply, LedgerError>]
+        do {
+            results = try environment.write { txn in
+                var batch = try WriteBatch(txn: txn, layout: layout, path: path, clock: clock, usersView: users)
+                var results: [Result<Reply, LedgerError>] = []
+                results.reserveCapacity(commands.count)
+                for command in commands { results.append(try batch.run(command)) }
+                if forceCheckpoint || batch.checkpointDue { try batch.checkpointUsers() }
+                try batch.finish()
+                changes = batch.users.changes
+                range = (batch.startSequence, batch.head.sequence)
+                checkpointed = batch.checkpointed
+                return results
+            }
+        } catch {
+            let failure = ledgerError(error, path: path)
+            logger.warning("write batch failed; none of it was applied", metadata: [
+                "error": "\(failure)", "commands": "\(commands.count)",
+            ])
+            metrics.failedBatches.increment()
+            throw failure
+        }
+        users.commit(changes, from: range.start, to: range.end, checkpointed: checkpointed)
+        metrics.record(batchOf: commands.count, results: results, nanoseconds: monotonicNanoseconds() - started)
+        if checkpointed { logger.debug("users projection checkpointed", metadata: ["sequence": "\(range.end)"]) }
+        return results
+    }
 
     func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
-        guard !isClosed.load(ordering: .acquiring) else { throw .closed }
         do {
             return try environment.read(body)
         } catch {
@@ -181,30 +346,21 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction, committed (durably, by default) before it returns.
-    func write<R>(_ body: (inout WriteBatch) throws -> R) throws(LedgerError) -> R {
-        guard !isClosed.load(ordering: .acquiring) else { throw .closed }
-        do {
-            return try environment.write { txn in
-                var batch = try WriteBatch(txn: txn, layout: layout, path: path, clock: clock)
-                let result = try body(&batch)
-                try batch.finish()
-                return result
+    /// Checkpoints the users projection (when asked) and closes the environment.
+    func shutDown(checkpoint: Bool) {
+        if checkpoint {
+            do {
+                _ = try runBatch([], forceCheckpoint: true)
+            } catch {
+                logger.warning("could not checkpoint the users projection on close; it will be replayed on open", metadata: ["error": "\(error)"])
             }
-        } catch {
-            let failure = ledgerError(error, path: path)
-            switch failure {
-            case .invalidArgument, .poolNotConfigured, .secretMissingForPool: break  // the caller's to handle
-            default: logger.warning("write transaction failed", metadata: ["error": "\(failure)"])
-            }
-            throw failure
         }
+        environment.close()
+        _ = openStores.withLock { $0.remove(canonicalPath) }
     }
+}
 
-    func readMeta(_ txn: Transaction) throws -> StoreMeta {
-        try txn.withValue(layout.meta, key: StoreLayout.metaKey) { bytes in
-            guard let bytes else { throw LedgerError.corrupted(path: path, detail: "the ledger metadata record is missing") }
-            return try StoreMeta(decoding: bytes)
-        }
-    }
+/// The async sink's continuation, boxed so `ReplySink` stays simple.
+struct AsyncSink: Sendable {
+    let resume: @Sendable (Result<Reply, LedgerError>) -> Void
 }

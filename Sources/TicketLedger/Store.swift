@@ -13,7 +13,9 @@ import Darwin
 /// - `users`: `pool ‖ 0 ‖ user` → user record
 /// - `pools`: pool id → pool record
 /// - `due`: `expiresAt (8, big-endian) ‖ locator (8)` → empty: issued tickets by expiry
-/// - `meta`: `"ledger"` → `"TKTLEDGR" ‖ format (2) ‖ last sequence (8) ‖ chain head (32)`
+/// - `meta`: `"ledger"` → `"TKTLEDGR" ‖ format (2) ‖ last sequence (8) ‖ chain head (32) ‖
+///   users checkpoint sequence (8)`: the `users` database reflects every event up to that
+///   sequence; later ones are replayed from the log (see `UsersView`).
 struct StoreLayout: Sendable {
     let events: Database
     let tickets: Database
@@ -49,6 +51,8 @@ public struct ChainHead: Sendable, Hashable, CustomStringConvertible {
 struct StoreMeta: Sendable, Hashable {
     var format: UInt16
     var head: ChainHead
+    /// The `users` database reflects every event up to this sequence.
+    var usersSequence: UInt64
 
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 50)
@@ -57,12 +61,14 @@ struct StoreMeta: Sendable, Hashable {
         w.u8(UInt8(format & 0xff))
         w.u64(head.sequence)
         w.digest(head.hash)
+        w.u64(usersSequence)
         return w.bytes
     }
 
-    init(format: UInt16, head: ChainHead) {
+    init(format: UInt16, head: ChainHead, usersSequence: UInt64) {
         self.format = format
         self.head = head
+        self.usersSequence = usersSequence
     }
 
     init(decoding bytes: UnsafeRawBufferPointer) throws(DecodingFailure) {
@@ -72,12 +78,17 @@ struct StoreMeta: Sendable, Hashable {
         }
         format = UInt16(try r.u8()) << 8 | UInt16(try r.u8())
         head = ChainHead(sequence: try r.u64(), hash: try r.digest())
+        usersSequence = try r.u64()
         try r.expectEnd()
+        guard usersSequence <= head.sequence else {
+            throw r.failure("the users checkpoint (\(usersSequence)) is past the log's head (\(head.sequence))")
+        }
     }
 }
 
-/// The projections inside an LMDB write transaction: how the live path applies events.
-struct LMDBProjections: Projections {
+/// The tickets side of the projections inside an LMDB transaction: how the live path
+/// applies events and decides redemptions.
+struct LMDBProjections: TicketProjections {
     let txn: Transaction
     let layout: StoreLayout
     let path: String
@@ -90,7 +101,8 @@ struct LMDBProjections: Projections {
         try txn.withValue(layout.tickets, key: locator.sequence.bigEndianBytes) { try $0.map(TicketState.init(decoding:)) }
     }
 
-    func user(_ key: UserKey) throws -> UserState? {
+    /// The user as of the last users checkpoint (the `users` database alone).
+    func checkpointedUser(_ key: UserKey) throws -> UserState? {
         try txn.withValue(layout.users, key: key.bytes) { try $0.map(UserState.init(decoding:)) }
     }
 
@@ -102,16 +114,41 @@ struct LMDBProjections: Projections {
         try txn.put(layout.tickets, key: locator.sequence.bigEndianBytes, value: state.encoded())
     }
 
-    mutating func setUser(_ state: UserState, for key: UserKey) throws {
-        try txn.put(layout.users, key: key.bytes, value: state.encoded())
-    }
-
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {
         let key = dueKey(expiresAt, locator)
         if present {
             try txn.put(layout.due, key: key, value: [UInt8]())
         } else {
             try txn.delete(layout.due, key: key)
+        }
+    }
+
+    /// The metadata record.
+    func meta() throws -> StoreMeta {
+        try txn.withValue(layout.meta, key: StoreLayout.metaKey) { bytes in
+            guard let bytes else { throw LedgerError.corrupted(path: path, detail: "the ledger metadata record is missing") }
+            return try StoreMeta(decoding: bytes)
+        }
+    }
+
+    /// Calls `body` with each event after `sequence` up to `last`, in order.
+    func forEachEvent(after sequence: UInt64, through last: UInt64, _ body: (UInt64, LedgerEvent) throws -> Void) throws {
+        guard sequence < last else { return }
+        try txn.withCursor(layout.events) { cursor in
+            var entry = try cursor.seek(atLeast: (sequence + 1).bigEndianBytes)
+            var expected = sequence + 1
+            while let e = entry, expected <= last {
+                guard let seq = UInt64(bigEndianBytes: e.key), seq == expected else {
+                    throw LedgerError.corrupted(path: path, detail: "the log has a gap before event \(expected)")
+                }
+                let (payload, _) = try EventCodec.split(e.value)
+                try body(seq, try EventCodec.decode(payload: payload))
+                expected += 1
+                entry = try cursor.next()
+            }
+            guard expected > last else {
+                throw LedgerError.corrupted(path: path, detail: "the log ends at \(expected - 1), before its head \(last)")
+            }
         }
     }
 }
@@ -249,7 +286,7 @@ private func openLayout(_ env: Environment, create: Bool, hadData: Bool, path: S
         for name in StoreLayout.names { dbs.append(try txn.openDatabase(name, create: existingMeta == nil)) }
         let layout = StoreLayout(events: dbs[0], tickets: dbs[1], users: dbs[2], pools: dbs[3], due: dbs[4], meta: dbs[5])
         if existingMeta == nil {
-            let meta = StoreMeta(format: StoreLayout.formatVersion, head: ChainHead(sequence: 0, hash: .zero))
+            let meta = StoreMeta(format: StoreLayout.formatVersion, head: ChainHead(sequence: 0, hash: .zero), usersSequence: 0)
             try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
         }
         return layout

@@ -1,4 +1,21 @@
 import LMDB
+import Synchronization
+
+/// A command for the writer: what a caller asked the ledger to change.
+enum Command: Sendable {
+    case configurePool(PoolID, PoolPolicy, secret: String?)
+    case issue(IssueRequest, ip: IPAddress?)
+    case redeem(Ticket?, pool: PoolID, secret: String?)
+    case expireDue(limit: Int)
+}
+
+/// What a command came to.
+enum Reply: Sendable {
+    case configured
+    case issued(IssuedTicket)
+    case redeemed(RedemptionOutcome)
+    case expired(Int)
+}
 
 /// The commands run in one write transaction: each is decided against the state left by
 /// the ones before it, its events appended to the log and applied to the projections.
@@ -6,76 +23,107 @@ import LMDB
 struct WriteBatch {
     private let txn: Transaction
     private let layout: StoreLayout
-    private var projections: LMDBProjections
+    private var tickets: LMDBProjections
+    private(set) var users: BatchUsers
     private let clock: any LedgerClock
     private let path: String
-    /// Where the log stands, read from `meta` inside this transaction, so appends made by
-    /// other processes since our last batch are accounted for.
-    private(set) var head: ChainHead
-    private let startSequence: UInt64
+    private var meta: StoreMeta
+    private let startMeta: StoreMeta
+    /// The sequence the log stood at when the batch began.
+    var startSequence: UInt64 { startMeta.head.sequence }
+    /// Whether `checkpointUsers` ran in this batch.
+    private(set) var checkpointed = false
 
-    init(txn: Transaction, layout: StoreLayout, path: String, clock: any LedgerClock) throws {
+    /// Opens a batch in `txn`, first bringing `usersView` up to what the transaction sees
+    /// (another process may have appended since our last batch).
+    init(txn: Transaction, layout: StoreLayout, path: String, clock: any LedgerClock, usersView: UsersView) throws {
         self.txn = txn
         self.layout = layout
         self.path = path
         self.clock = clock
-        self.projections = LMDBProjections(txn: txn, layout: layout, path: path)
-        let meta = try txn.withValue(layout.meta, key: StoreLayout.metaKey) { bytes in
-            guard let bytes else { throw LedgerError.corrupted(path: path, detail: "the ledger metadata record is missing") }
-            return try StoreMeta(decoding: bytes)
+        let tickets = LMDBProjections(txn: txn, layout: layout, path: path)
+        self.tickets = tickets
+        let meta = try tickets.meta()
+        self.meta = meta
+        self.startMeta = meta
+        let snapshot = try usersView.state.withLock { overlay in
+            try UsersView.catchUp(&overlay, with: tickets, meta: meta)
+            return overlay.users
         }
-        self.head = meta.head
-        self.startSequence = meta.head.sequence
+        self.users = BatchUsers(snapshot: snapshot, tickets: tickets)
     }
 
+    /// Where the log stands now.
+    var head: ChainHead { meta.head }
+
     /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.
+    @discardableResult
     mutating func append(_ event: LedgerEvent) throws -> UInt64 {
-        let sequence = head.sequence + 1
-        let (record, hash) = EventCodec.record(of: event, after: head.hash)
+        let sequence = meta.head.sequence + 1
+        let (record, hash) = EventCodec.record(of: event, after: meta.head.hash)
         try txn.put(layout.events, key: sequence.bigEndianBytes, value: record, append: true)
-        try Projector.apply(event, sequence: sequence, to: &projections)
-        head = ChainHead(sequence: sequence, hash: hash)
+        try Projector.apply(event, sequence: sequence, tickets: &tickets, users: &users)
+        meta.head = ChainHead(sequence: sequence, hash: hash)
         return sequence
     }
 
-    /// Writes the new head to `meta`; call once, after the last command.
-    func finish() throws {
-        guard head.sequence != startSequence else { return }
-        try txn.put(layout.meta, key: StoreLayout.metaKey, value: StoreMeta(format: StoreLayout.formatVersion, head: head).encoded())
+    /// Runs one command. Throws only when the store fails (the whole batch is then abandoned);
+    /// a command the rules refuse comes back as a failure, and the batch goes on.
+    mutating func run(_ command: Command) throws -> Result<Reply, LedgerError> {
+        switch command {
+        case let .configurePool(pool, policy, secret):
+            switch Decider.configurePool(pool, policy: policy, secret: secret, now: clock.now()) {
+            case .success(let event):
+                try append(.poolConfigured(event))
+                return .success(.configured)
+            case .failure(let error):
+                return .failure(error)
+            }
+        case let .issue(request, ip):
+            return try issue(request, ip: ip).map(Reply.issued)
+        case let .redeem(ticket, pool, secret):
+            return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret)))
+        case let .expireDue(limit):
+            return .success(.expired(try expireDue(limit: limit)))
+        }
     }
 
-    mutating func issue(_ request: IssueRequest, ip: IPAddress?) throws -> IssuedTicket {
-        let ticket = Ticket.random(at: TicketLocator(sequence: head.sequence + 1))
-        let event = try Decider.issue(
-            request, ip: ip, verifierDigest: ticket.verifierDigest, poolState: try projections.pool(request.pool),
-            now: clock.now()
-        ).get()
-        _ = try append(.ticketIssued(event))
-        return IssuedTicket(ticket: ticket, expiresAt: event.expiresAt, issuedAt: event.at)
+    mutating func issue(_ request: IssueRequest, ip: IPAddress?) throws -> Result<IssuedTicket, LedgerError> {
+        let ticket = Ticket.random(at: TicketLocator(sequence: meta.head.sequence + 1))
+        let decision = Decider.issue(
+            request, ip: ip, verifierDigest: ticket.verifierDigest, poolState: try tickets.pool(request.pool),
+            now: clock.now())
+        switch decision {
+        case .success(let event):
+            try append(.ticketIssued(event))
+            return .success(IssuedTicket(ticket: ticket, expiresAt: event.expiresAt, issuedAt: event.at))
+        case .failure(let error):
+            return .failure(error)
+        }
     }
 
     mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> RedemptionOutcome {
-        let ticketState = try ticket.map { try projections.ticket($0.locator) } ?? nil
+        let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
         let decision = Decider.redeem(
-            presented: ticket, pool: pool, secret: secret, poolState: try projections.pool(pool),
+            presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
             ticketState: ticketState, now: clock.now())
         switch decision {
         case .consume(let event):
-            _ = try append(.ticketConsumed(event))
-            guard let state = ticketState, let user = try projections.user(UserKey(pool: pool, user: state.user)) else {
+            try append(.ticketConsumed(event))
+            guard let state = ticketState, let user = try users.user(UserKey(pool: pool, user: state.user)) else {
                 throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
             }
             return .redeemed(UserDocument(user: state.user, state: user))
         case .reject(let reason, let record):
-            if let record { _ = try append(.redemptionRejected(record)) }
+            if let record { try append(.redemptionRejected(record)) }
             return .rejected(RedemptionRejection(reason))
         }
     }
 
-    /// Expires up to `limit` issued tickets whose expiry is at or before now.
+    /// Expires up to `limit` issued tickets whose expiry is at or before now, oldest first.
     mutating func expireDue(limit: Int) throws -> Int {
         let now = clock.now()
-        var due: [(TicketLocator, PoolID)] = []
+        var due: [TicketLocator] = []
         try txn.withCursor(layout.due) { cursor in
             var entry = try cursor.first()
             while let e = entry, due.count < limit {
@@ -84,18 +132,41 @@ struct WriteBatch {
                       let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[8..<16]))
                 else { throw LedgerError.corrupted(path: path, detail: "an expiry index key is not 16 bytes") }
                 guard Int64(bitPattern: expiresAt) <= now.millisecondsSince1970 else { break }
-                due.append((TicketLocator(sequence: sequence), PoolID(unchecked: "")))
+                due.append(TicketLocator(sequence: sequence))
                 entry = try cursor.next()
             }
         }
-        var expired = 0
-        for (locator, _) in due {
-            guard let state = try projections.ticket(locator), state.status == .issued else {
+        for locator in due {
+            guard let state = try tickets.ticket(locator), state.status == .issued else {
                 throw LedgerError.corrupted(path: path, detail: "the expiry index lists ticket \(locator), which is not issued")
             }
-            _ = try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
-            expired += 1
+            try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
         }
-        return expired
+        return due.count
+    }
+
+    /// Whether the users overlay is big enough (or old enough) to checkpoint now.
+    var checkpointDue: Bool {
+        users.snapshot.count + users.changes.count >= UsersView.checkpointUsers
+            || meta.head.sequence - meta.usersSequence >= UsersView.checkpointEvents
+    }
+
+    /// Writes every user the overlay and this batch changed to the `users` database, and
+    /// records that it now reflects the log up to the head.
+    mutating func checkpointUsers() throws {
+        for (key, user) in users.snapshot where users.changes[key] == nil {
+            try txn.put(layout.users, key: key.bytes, value: user.encoded())
+        }
+        for (key, user) in users.changes {
+            try txn.put(layout.users, key: key.bytes, value: user.encoded())
+        }
+        meta.usersSequence = meta.head.sequence
+        checkpointed = true
+    }
+
+    /// Writes the new head (and checkpoint) to `meta`; call once, after the last command.
+    func finish() throws {
+        guard meta != startMeta else { return }
+        try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
     }
 }
