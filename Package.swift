@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TicketLedger", targets: ["TicketLedger"]),
+        .library(name: "TicketLedgerBench", targets: ["TicketLedgerBench"]),
         .executable(name: "ticket-ledger", targets: ["ticket-ledger"]),
     ],
     dependencies: [
@@ -44,10 +45,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The load generator behind `ticket-ledger bench` and the Benchmarks/ suite.
+        .target(
+            name: "TicketLedgerBench",
+            dependencies: [
+                "TicketLedger",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "ticket-ledger",
             dependencies: [
                 "TicketLedger",
+                "TicketLedgerBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -43,6 +43,14 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
         data.withUnsafeBytes { of($0) }
     }
 
+    /// SHA-256 of two big-endian words followed by `tail`, without building a buffer.
+    static func of(_ w0: UInt64, _ w1: UInt64, then tail: UnsafeRawBufferPointer? = nil) -> SHA256Digest {
+        var hasher = SHA256()
+        withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian)) { hasher.update(bufferPointer: $0) }
+        if let tail { hasher.update(bufferPointer: tail) }
+        return hasher.finalize().withUnsafeBytes { SHA256Digest($0) }
+    }
+
     /// SHA-256(`self` ‖ `record`): the next link of a hash chain.
     func chained(with record: UnsafeRawBufferPointer) -> SHA256Digest {
         var hasher = SHA256()

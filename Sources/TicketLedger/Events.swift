@@ -169,7 +169,8 @@ public struct SecretDigest: Sendable, Hashable {
     }
 
     private static func digestOf(_ secret: String, salt: (UInt64, UInt64)) -> SHA256Digest {
-        SHA256Digest.of(salt.0.bigEndianBytes + salt.1.bigEndianBytes + Array(secret.utf8))
+        var secret = secret
+        return secret.withUTF8 { SHA256Digest.of(salt.0, salt.1, then: UnsafeRawBufferPointer($0)) }
     }
 
     public static func == (a: SecretDigest, b: SecretDigest) -> Bool {

