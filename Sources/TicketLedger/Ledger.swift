@@ -37,6 +37,10 @@ public final class Ledger: Sendable {
         public var groupCommit: Bool
         /// The most commands in one batch.
         public var maxBatch: Int
+        /// When the users overlay is checkpointed (tests make it small).
+        var checkpoint = CheckpointPolicy()
+        /// Tests only: asked before each batch commits; a thrown error abandons the batch.
+        var faultInjector: (@Sendable () throws -> Void)?
 
         /// The defaults: durable commits, a 1 GiB initial map, group commit of up to 4,096 commands.
         public init(durability: Durability = .durable, initialMapSize: Int = 1 << 30, groupCommit: Bool = true, maxBatch: Int = 4096) {
@@ -96,7 +100,8 @@ public final class Ledger: Sendable {
         let (environment, layout, canonical) = try openStore(path: path, create: create, options: env)
         let engine = Engine(
             path: path, canonicalPath: canonical, environment: environment, layout: layout, clock: clock,
-            logger: logger, maxBatch: options.maxBatch)
+            logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
+            faultInjector: options.faultInjector)
         do {
             // Catch the users overlay up with the log tail now, not on the first request.
             _ = try engine.read { txn in try engine.users.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")), txn: txn, layout: layout) }
@@ -125,13 +130,17 @@ public final class Ledger: Sendable {
     /// Checkpoints the users projection, stops the writer after it has answered every queued
     /// command, and closes the store. Further calls throw ``LedgerError/closed``; closing twice
     /// is harmless.
-    public func close() {
+    public func close() { close(checkpointing: true) }
+
+    /// Closes; without `checkpointing` the users overlay is left to be replayed from the log
+    /// on the next open, as after a crash (tests use that).
+    func close(checkpointing: Bool) {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if let queue {
             queue.stop()
             writerDone.wait()
         }
-        engine.shutDown(checkpoint: true)
+        engine.shutDown(checkpoint: checkpointing)
     }
 
     // MARK: - Commands
@@ -305,6 +314,8 @@ final class Engine: Sendable {
     let logger: Logger
     let users: UsersView
     let maxBatch: Int
+    let checkpointPolicy: CheckpointPolicy
+    let faultInjector: (@Sendable () throws -> Void)?
     let metrics: LedgerMetrics
     private let batches = Atomic<Int>(0)
     private let commands = Atomic<Int>(0)
@@ -315,7 +326,7 @@ final class Engine: Sendable {
 
     init(
         path: String, canonicalPath: String, environment: Environment, layout: StoreLayout, clock: any LedgerClock,
-        logger: Logger, maxBatch: Int
+        logger: Logger, maxBatch: Int, checkpointPolicy: CheckpointPolicy, faultInjector: (@Sendable () throws -> Void)? = nil
     ) {
         self.path = path
         self.canonicalPath = canonicalPath
@@ -325,6 +336,8 @@ final class Engine: Sendable {
         self.logger = logger
         self.users = UsersView(path: path)
         self.maxBatch = maxBatch
+        self.checkpointPolicy = checkpointPolicy
+        self.faultInjector = faultInjector
         self.metrics = LedgerMetrics()
     }
 
@@ -364,8 +377,9 @@ final class Engine: Sendable {
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)
                 for command in commands { results.append(try batch.run(command)) }
-                if forceCheckpoint || batch.checkpointDue { try batch.checkpointUsers() }
+                if forceCheckpoint || batch.checkpointDue(checkpointPolicy) { try batch.checkpointUsers() }
                 try batch.finish()
+                if !commands.isEmpty { try faultInjector?() }
                 changes = batch.users.changes
                 range = (batch.startSequence, batch.head.sequence)
                 checkpointed = batch.checkpointed

@@ -7,9 +7,9 @@ import Synchronization
 /// Why not write users in every transaction, like tickets? User keys are random, so each
 /// redemption would dirty its own B-tree page; measured in C on this machine, that cuts 64
 /// group-committed callers from about 75,000 to 12,000 redemptions/s. So the writer keeps
-/// changed users in memory and checkpoints them every so often (``UsersView/checkpointUsers``
-/// users or ``UsersView/checkpointEvents`` events, and on close) together with the
-/// sequence they reflect (`StoreMeta.usersSequence`).
+/// changed users in memory and checkpoints them every so often (when the overlay holds
+/// `CheckpointPolicy.users` users or `CheckpointPolicy.events` events have passed, and on
+/// close) together with the sequence they reflect (`StoreMeta.usersSequence`).
 ///
 /// Rules that keep it exact:
 /// 1. The overlay holds full user states (not deltas) for events `(base, applied]`, where
@@ -27,11 +27,6 @@ final class UsersView: Sendable {
         var applied: UInt64
         var users: [UserKey: UserState]
     }
-
-    /// Checkpoint once the overlay holds this many users…
-    static let checkpointUsers = 32_768
-    /// …or this many events have passed since the last checkpoint.
-    static let checkpointEvents: UInt64 = 262_144
 
     let state: Mutex<Overlay>
     let path: String
@@ -114,4 +109,12 @@ struct BatchUsers: UserProjections {
     mutating func setUser(_ state: UserState, for key: UserKey) throws {
         changes[key] = state
     }
+}
+
+/// When the writer checkpoints the users overlay.
+struct CheckpointPolicy: Sendable {
+    /// Checkpoint once the overlay holds this many users…
+    var users = 32_768
+    /// …or this many events have passed since the last checkpoint.
+    var events: UInt64 = 262_144
 }

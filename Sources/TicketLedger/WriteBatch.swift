@@ -146,9 +146,9 @@ struct WriteBatch {
     }
 
     /// Whether the users overlay is big enough (or old enough) to checkpoint now.
-    var checkpointDue: Bool {
-        users.snapshot.count + users.changes.count >= UsersView.checkpointUsers
-            || meta.head.sequence - meta.usersSequence >= UsersView.checkpointEvents
+    func checkpointDue(_ policy: CheckpointPolicy) -> Bool {
+        users.snapshot.count + users.changes.count >= policy.users
+            || meta.head.sequence - meta.usersSequence >= policy.events
     }
 
     /// Writes every user the overlay and this batch changed to the `users` database, and
