@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
+import class Foundation.ProcessInfo
 
 /// Strict settings shared by every target: Swift 6 language mode is the package default.
 let strictSettings: [SwiftSetting] = [
@@ -71,3 +72,22 @@ let package = Package(
         ),
     ]
 )
+
+// The package-benchmark suite (Benchmarks/Redemption) is part of the package only when
+// TICKET_LEDGER_BENCHMARKS=1 is set, so that building and testing the library does not
+// build the benchmark framework:
+//     TICKET_LEDGER_BENCHMARKS=1 swift package benchmark
+if ProcessInfo.processInfo.environment["TICKET_LEDGER_BENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "Redemption",
+            dependencies: [
+                "TicketLedger",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Redemption",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}
