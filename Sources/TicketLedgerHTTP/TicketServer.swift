@@ -60,8 +60,9 @@ public struct TicketServer: Sendable {
             self.idleTimeout = idleTimeout
         }
 
-        /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces.
-        func validate() throws(ServerConfigurationError) {
+        /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces:
+        /// keys long enough, limits and timeouts positive, a port in range.
+        public func validate() throws(ServerConfigurationError) {
             guard (0...65_535).contains(port) else { throw .invalid("port", "must be between 0 and 65535") }
             guard issueKey.utf8.count >= 16 else { throw .invalid("issue key", "must be at least 16 bytes") }
             guard tokenKey.utf8.count >= 32 else {
