@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test of the HTTP exchange: a durable store, pre-issued tickets, wrk with 64
+# Load test of the HTTP exchange: a durable store (DURABILITY=none to see the HTTP ceiling), pre-issued tickets, wrk with 64
 # connections on loopback. Usage: Benchmarks/http/run.sh [TICKETS] [DURATION]
 # Needs wrk (apt-get install wrk) and a release build:
 #   swift build -c release --product ticket-ledger
@@ -16,7 +16,7 @@ trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm
 "$BIN" serve bench-tickets "$WORK/store" --pool bench --count "$COUNT" > "$WORK/tickets.txt"
 export TICKET_LEDGER_ISSUE_KEY=bench-issue-key-0123456789
 export TICKET_LEDGER_TOKEN_KEY=bench-token-key-0123456789-0123456789
-"$BIN" serve "$WORK/store" --host 127.0.0.1 --port "$PORT" --durability durable &
+"$BIN" serve "$WORK/store" --host 127.0.0.1 --port "$PORT" --durability "${DURABILITY:-durable}" &
 SERVER=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
