@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TicketLedger", targets: ["TicketLedger"]),
+        .library(name: "TicketLedgerHTTP", targets: ["TicketLedgerHTTP"]),
         .library(name: "TicketLedgerBench", targets: ["TicketLedgerBench"]),
         .executable(name: "ticket-ledger", targets: ["ticket-ledger"]),
     ],
@@ -21,7 +22,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // The HTTP server (TicketLedgerHTTP and `ticket-ledger serve`) only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The HTTP tests' client only.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The only place that touches C: the system liblmdb, through pkg-config `lmdb`.
@@ -55,11 +64,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The ticket exchange over HTTP (Hummingbird): kept out of `TicketLedger`, so apps
+        // that bring their own server don't build Hummingbird.
+        .target(
+            name: "TicketLedgerHTTP",
+            dependencies: [
+                "TicketLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "ticket-ledger",
             dependencies: [
                 "TicketLedger",
                 "TicketLedgerBench",
+                "TicketLedgerHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,6 +97,20 @@ let package = Package(
         .testTarget(
             name: "TicketLedgerTests",
             dependencies: ["TicketLedger", "LMDB"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TicketLedgerHTTPTests",
+            dependencies: [
+                "TicketLedger",
+                "TicketLedgerHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -21,7 +21,8 @@ struct TicketLedgerCommand: ParsableCommand {
               ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
             """,
         subcommands: [
-            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, BenchCommand.self, DemoCommand.self,
+            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, BenchCommand.self,
+            ServeCommand.self, DemoCommand.self,
         ]
     )
 

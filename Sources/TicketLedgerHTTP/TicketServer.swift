@@ -1,0 +1,159 @@
+public import Hummingbird
+public import Logging
+import NIOCore
+public import Prometheus
+import ServiceLifecycle
+public import TicketLedger
+import UnixSignals
+
+/// The ticket exchange over HTTP: a Hummingbird application around an open ``Ledger``.
+///
+/// Routes:
+/// - `POST /oauth/app2wxapp/auth/:userPoolId` — the app's server exchanges a ticket, once,
+///   for the user document plus a signed `token` (HS256 JWT) and `tokenExpiredAt`.
+/// - `POST /tickets` — the mini program's backend issues a ticket (bearer issue key).
+/// - `GET /healthz` — `ok` while the ledger answers reads.
+/// - `GET /metrics` — Prometheus text.
+///
+/// ```swift
+/// let ledger = try Ledger.open(at: "/var/lib/tickets")
+/// let server = try TicketServer(ledger: ledger, configuration: .init(issueKey: issueKey, tokenKey: tokenKey))
+/// try await server.run()   // until SIGTERM or SIGINT; in-flight requests finish first
+/// ledger.close()
+/// ```
+///
+/// The server never closes the ledger, and never logs tickets, secrets or keys.
+public struct TicketServer: Sendable {
+    /// Where and how the server listens, and its keys.
+    public struct Configuration: Sendable {
+        /// The address to bind (default `127.0.0.1`: loopback only).
+        public var host: String
+        /// The TCP port (default 8080; 0 picks a free one, see `onServerRunning`).
+        public var port: Int
+        /// The bearer key the mini program's backend presents to `POST /tickets`.
+        public var issueKey: String
+        /// The HMAC-SHA256 key that signs the exchange's tokens (at least 32 bytes, RFC 7518 §3.2).
+        public var tokenKey: String
+        /// How long a token is valid after the exchange (default 2 hours).
+        public var tokenLifetime: Duration
+        /// The largest request body accepted; a bigger one is answered 413 (default 16 KiB).
+        public var maxBodySize: Int
+        /// How long a request body may take to arrive; a slower one is answered 408 (default 10 s).
+        public var bodyTimeout: Duration
+        /// How long a connection may sit idle (before a request, or between requests) before it
+        /// is closed (default 30 s).
+        public var idleTimeout: Duration
+
+        /// A configuration; see each property for its default.
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, issueKey: String, tokenKey: String,
+            tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
+            bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30)
+        ) {
+            self.host = host
+            self.port = port
+            self.issueKey = issueKey
+            self.tokenKey = tokenKey
+            self.tokenLifetime = tokenLifetime
+            self.maxBodySize = maxBodySize
+            self.bodyTimeout = bodyTimeout
+            self.idleTimeout = idleTimeout
+        }
+
+        /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces:
+        /// keys long enough, limits and timeouts positive, a port in range.
+        public func validate() throws(ServerConfigurationError) {
+            guard (0...65_535).contains(port) else { throw .invalid("port", "must be between 0 and 65535") }
+            guard issueKey.utf8.count >= 16 else { throw .invalid("issue key", "must be at least 16 bytes") }
+            guard tokenKey.utf8.count >= 32 else {
+                throw .invalid("token key", "must be at least 32 bytes (HS256 needs a key as long as its hash, RFC 7518 §3.2)")
+            }
+            guard tokenLifetime >= .seconds(1) else { throw .invalid("token lifetime", "must be at least 1 second") }
+            guard maxBodySize >= 256 else { throw .invalid("body size limit", "must be at least 256 bytes") }
+            guard bodyTimeout > .zero, idleTimeout > .zero else { throw .invalid("timeouts", "must be positive") }
+        }
+    }
+
+    /// The ledger the routes call.
+    public let ledger: Ledger
+    /// The configuration the server was made with.
+    public let configuration: Configuration
+    /// Where `GET /metrics` reads from; the server's own metrics are registered here.
+    public let metrics: PrometheusCollectorRegistry
+    let logger: Logger
+
+    /// A server around `ledger`, which must stay open while the server runs.
+    ///
+    /// - Parameters:
+    ///   - metrics: the registry `GET /metrics` emits (pass the one your process already
+    ///     exports, or let the server make its own).
+    ///   - logger: where the server logs, at `info` and below.
+    /// - Throws: ``ServerConfigurationError`` when a key is too short or a limit is out of bounds.
+    public init(
+        ledger: Ledger, configuration: Configuration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        logger: Logger = Logger(label: "TicketLedgerHTTP")
+    ) throws(ServerConfigurationError) {
+        try configuration.validate()
+        self.ledger = ledger
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The Hummingbird application, to run in your own `ServiceGroup`.
+    ///
+    /// - Parameter onServerRunning: called once the server listens, with the bound port
+    ///   (useful with port 0).
+    public func makeApplication(
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let routes = Routes(
+            ledger: ledger, configuration: configuration, signer: TokenSigner(configuration),
+            metrics: ServerMetrics(registry: metrics), logger: logger)
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: routes.metrics))
+        routes.register(on: router)
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "ticket-ledger"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: it stops
+    /// accepting connections and lets in-flight requests (and their commits) finish.
+    ///
+    /// - Parameter onServerRunning: called once the server listens, with the bound port.
+    public func run(onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [makeApplication(onServerRunning: onServerRunning)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+/// A server setting out of bounds: which, and why.
+public enum ServerConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `setting` is out of bounds: why.
+    case invalid(_ setting: String, _ reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalid(setting, reason): "invalid \(setting): \(reason)"
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import TicketLedger
+import TicketLedgerHTTP
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ticket exchange over HTTP until SIGTERM or SIGINT.",
+        discussion: """
+            Routes: POST /oauth/app2wxapp/auth/:userPoolId (the exchange), POST /tickets (issue,
+            bearer --issue-key), GET /healthz, GET /metrics. On SIGTERM or SIGINT the server stops
+            accepting connections, lets in-flight requests finish, then closes the store. Other
+            processes (the CLI among them) may open the same store while it runs.
+
+            The keys may come from TICKET_LEDGER_ISSUE_KEY and TICKET_LEDGER_TOKEN_KEY instead of
+            the options, which keeps them out of the process list.
+
+            Example:
+              ticket-ledger serve ./store --port 8080 --issue-key "$ISSUE_KEY" --token-key "$TOKEN_KEY"
+              ticket-ledger serve bench-tickets ./store --pool app1 --count 100000 > tickets.txt
+            """,
+        subcommands: [ServeRunCommand.self, ServeBenchTicketsCommand.self],
+        defaultSubcommand: ServeRunCommand.self
+    )
+}
+
+struct ServeRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Serve the ticket exchange (the default: `ticket-ledger serve DIR …`).")
+
+    @Argument(help: "The store's directory (created when missing).") var dir: String
+    @Option(help: "The TCP port (0 picks a free one).") var port: Int = 8080
+    @Option(help: "The address to bind.") var host: String = "127.0.0.1"
+    @Option(name: .customLong("issue-key"), help: "Bearer key for POST /tickets (≥ 16 bytes; or TICKET_LEDGER_ISSUE_KEY).")
+    var issueKey: String?
+    @Option(name: .customLong("token-key"), help: "HS256 key for the tokens (≥ 32 bytes; or TICKET_LEDGER_TOKEN_KEY).")
+    var tokenKey: String?
+    @Option(name: .customLong("token-lifetime"), help: "Token lifetime in seconds.") var tokenLifetime: Int = 7200
+    @Option(name: .customLong("max-body"), help: "The largest request body accepted, in bytes.") var maxBody: Int = 16 * 1024
+    @Option(help: "How durably commits reach the disk: durable, noMetaSync, none (tests only).")
+    var durability: String = Ledger.Durability.durable.rawValue
+
+    func validate() throws {
+        guard Ledger.Durability(rawValue: durability) != nil else {
+            throw ValidationError("--durability must be one of durable, noMetaSync, none")
+        }
+        _ = try serverConfiguration()
+    }
+
+    func serverConfiguration() throws -> TicketServer.Configuration {
+        let env = ProcessInfo.processInfo.environment
+        guard let issueKey = issueKey ?? env["TICKET_LEDGER_ISSUE_KEY"] else {
+            throw ValidationError("an issue key is needed: --issue-key or TICKET_LEDGER_ISSUE_KEY")
+        }
+        guard let tokenKey = tokenKey ?? env["TICKET_LEDGER_TOKEN_KEY"] else {
+            throw ValidationError("a token key is needed: --token-key or TICKET_LEDGER_TOKEN_KEY")
+        }
+        return TicketServer.Configuration(
+            host: host, port: port, issueKey: issueKey, tokenKey: tokenKey,
+            tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody)
+    }
+
+    func run() throws {
+        let logger = Logger(label: "ticket-ledger")
+        let options = Ledger.Options(durability: Ledger.Durability(rawValue: durability) ?? .durable)
+        let ledger = try Ledger.open(at: dir, create: true, options: options, logger: logger)
+        defer { ledger.close() }
+        let server: TicketServer
+        do {
+            server = try TicketServer(ledger: ledger, configuration: try serverConfiguration(), logger: logger)
+        } catch let error as ServerConfigurationError {
+            throw ValidationError(error.description)
+        }
+        let host = self.host
+        try runBlocking {
+            try await server.run { port in
+                FileHandle.standardError.write(Data("ticket-ledger: serving \(host):\(port)\n".utf8))
+            }
+        }
+    }
+}
+
+/// Pre-issues tickets for a load test, one per line on stdout. Commits without syncing:
+/// benchmark preparation only.
+struct ServeBenchTicketsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-tickets", abstract: "Issue COUNT tickets for a load test and print them, one per line.")
+
+    @Argument(help: "The store's directory.") var dir: String
+    @Option(help: "The pool's id (configured already).") var pool: String
+    @Option(help: "How many tickets.") var count: Int = 10_000
+
+    func run() throws {
+        let ledger = try Ledger.open(at: dir, options: Ledger.Options(durability: .none), logger: Logger(label: "ticket-ledger"))
+        defer { ledger.close() }
+        let pool = try poolID(pool)
+        var out = ""
+        for i in 0..<count {
+            let user = try UserID("bench-\(i % 1000)")
+            out += try ledger.issueTicket(IssueRequest(pool: pool, user: user, ip: "10.0.0.1")).ticket.text + "\n"
+            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
+
+/// Runs `body` on the concurrency pool and blocks the calling (main) thread until it returns.
+private func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<Result<Void, any Error>>(.success(()))
+    Task {
+        do { try await body() } catch { result.withLock { $0 = .failure(error) } }
+        done.signal()
+    }
+    done.wait()
+    try result.withLock { $0 }.get()
+}
