@@ -3,6 +3,7 @@
 import Benchmark
 import Dispatch
 import Foundation
+import Synchronization
 import TicketLedger
 
 /// A store with a pool and enough issued tickets for the run, removed at teardown.
@@ -63,18 +64,14 @@ final class Fixture: @unchecked Sendable {
 func redeemConcurrently(_ fixture: Fixture, _ tickets: ArraySlice<String>, workers: Int, contention: Int) {
     let calls = tickets.count * contention
     let base = tickets.startIndex
-    let counter = NSLock()
-    var next = 0
+    let next = Atomic<Int>(0)
     let group = DispatchGroup()
     for _ in 0..<workers {
         group.enter()
         let thread = Thread {
             defer { group.leave() }
             while true {
-                counter.lock()
-                let i = next
-                next += 1
-                counter.unlock()
+                let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < calls else { return }
                 blackHole(try? fixture.ledger.redeem(ticket: tickets[base + i / contention], pool: fixture.pool, secret: "s"))
             }

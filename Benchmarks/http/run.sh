@@ -13,7 +13,7 @@ WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 "$BIN" pool configure "$WORK/store" --pool bench --lifetime 3600 --secret bench-secret >/dev/null
-"$BIN" serve bench-tickets "$WORK/store" --pool bench --count "$COUNT" > "$WORK/tickets.txt"
+"$BIN" issue "$WORK/store" --pool bench --user bench-user --ip 10.0.0.1 --count "$COUNT" > "$WORK/tickets.txt"
 export TICKET_LEDGER_ISSUE_KEY=bench-issue-key-0123456789
 export TICKET_LEDGER_TOKEN_KEY=bench-token-key-0123456789-0123456789
 "$BIN" serve "$WORK/store" --host 127.0.0.1 --port "$PORT" --durability "${DURABILITY:-durable}" &

@@ -3,19 +3,6 @@ import Foundation
 import TicketLedger
 import TicketLedgerBench
 
-/// `--durability`, as the command line spells it.
-enum DurabilityArgument: String, ExpressibleByArgument, CaseIterable {
-    case durable, noMetaSync, none
-
-    var durability: Ledger.Durability {
-        switch self {
-        case .durable: .durable
-        case .noMetaSync: .noMetaSync
-        case .none: .none
-        }
-    }
-}
-
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TicketLedger
 
 struct IssueCommand: ParsableCommand {
@@ -26,8 +27,13 @@ struct IssueCommand: ParsableCommand {
     @Option(help: "Free-form metadata.") var metadata: String?
     @Option(help: "The end user's IP address (IPv4 or IPv6).") var ip: String?
     @Flag(name: .customLong("get-phone"), help: "The user agreed to share the phone number.") var getPhone = false
+    @Option(help: "Issue this many tickets to the user, one per line (they share commits; for load tests).")
+    var count: Int = 1
 
-    func validate() throws { _ = try poolID(pool) }
+    func validate() throws {
+        _ = try poolID(pool)
+        guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 10000000") }
+    }
 
     func run() throws {
         let ledger = try store.open()
@@ -35,8 +41,19 @@ struct IssueCommand: ParsableCommand {
         let profile = UserProfile(
             username: username, nickname: nickname, photo: photo, phone: phone, openid: openid, unionid: unionid,
             oauth: oauth, company: company, metadata: metadata)
-        let issued = try ledger.issueTicket(
-            IssueRequest(pool: try poolID(pool), user: try UserID(user), profile: profile, ip: ip, getPhone: getPhone))
+        let request = IssueRequest(pool: try poolID(pool), user: try UserID(user), profile: profile, ip: ip, getPhone: getPhone)
+        if count > 1 {
+            var left = count
+            while left > 0 {
+                let chunk = [IssueRequest](repeating: request, count: min(left, 4096))
+                var out = ""
+                for result in try ledger.issueTickets(chunk) { out += try result.get().ticket.text + "\n" }
+                FileHandle.standardOutput.write(Data(out.utf8))
+                left -= chunk.count
+            }
+            return
+        }
+        let issued = try ledger.issueTicket(request)
         if store.json {
             printJSON([
                 "ticket": issued.ticket.text, "locator": issued.ticket.locator.description,

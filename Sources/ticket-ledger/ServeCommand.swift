@@ -21,16 +21,8 @@ struct ServeCommand: ParsableCommand {
 
             Example:
               ticket-ledger serve ./store --port 8080 --issue-key "$ISSUE_KEY" --token-key "$TOKEN_KEY"
-              ticket-ledger serve bench-tickets ./store --pool app1 --count 100000 > tickets.txt
-            """,
-        subcommands: [ServeRunCommand.self, ServeBenchTicketsCommand.self],
-        defaultSubcommand: ServeRunCommand.self
+            """
     )
-}
-
-struct ServeRunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Serve the ticket exchange (the default: `ticket-ledger serve DIR …`).")
 
     @Argument(help: "The store's directory (created when missing).") var dir: String
     @Option(help: "The TCP port (0 picks a free one).") var port: Int = 8080
@@ -41,13 +33,10 @@ struct ServeRunCommand: ParsableCommand {
     var tokenKey: String?
     @Option(name: .customLong("token-lifetime"), help: "Token lifetime in seconds.") var tokenLifetime: Int = 7200
     @Option(name: .customLong("max-body"), help: "The largest request body accepted, in bytes.") var maxBody: Int = 16 * 1024
-    @Option(help: "How durably commits reach the disk: durable, noMetaSync, none (tests only).")
-    var durability: String = Ledger.Durability.durable.rawValue
+    @Option(help: "How durably commits reach the disk: durable, noMetaSync, none (unsafe; tests only).")
+    var durability: DurabilityArgument = .durable
 
     func validate() throws {
-        guard Ledger.Durability(rawValue: durability) != nil else {
-            throw ValidationError("--durability must be one of durable, noMetaSync, none")
-        }
         _ = try serverConfiguration()
     }
 
@@ -66,7 +55,7 @@ struct ServeRunCommand: ParsableCommand {
 
     func run() throws {
         let logger = Logger(label: "ticket-ledger")
-        let options = Ledger.Options(durability: Ledger.Durability(rawValue: durability) ?? .durable)
+        let options = Ledger.Options(durability: durability.durability)
         let ledger = try Ledger.open(at: dir, create: true, options: options, logger: logger)
         defer { ledger.close() }
         let server: TicketServer
@@ -81,30 +70,6 @@ struct ServeRunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("ticket-ledger: serving \(host):\(port)\n".utf8))
             }
         }
-    }
-}
-
-/// Pre-issues tickets for a load test, one per line on stdout. Commits without syncing:
-/// benchmark preparation only.
-struct ServeBenchTicketsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench-tickets", abstract: "Issue COUNT tickets for a load test and print them, one per line.")
-
-    @Argument(help: "The store's directory.") var dir: String
-    @Option(help: "The pool's id (configured already).") var pool: String
-    @Option(help: "How many tickets.") var count: Int = 10_000
-
-    func run() throws {
-        let ledger = try Ledger.open(at: dir, options: Ledger.Options(durability: .none), logger: Logger(label: "ticket-ledger"))
-        defer { ledger.close() }
-        let pool = try poolID(pool)
-        var out = ""
-        for i in 0..<count {
-            let user = try UserID("bench-\(i % 1000)")
-            out += try ledger.issueTicket(IssueRequest(pool: pool, user: user, ip: "10.0.0.1")).ticket.text + "\n"
-            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
-        }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }
 

@@ -85,3 +85,16 @@ func poolID(_ text: String) throws -> PoolID {
 func resolvedSecret(_ option: String?) -> String? {
     option ?? ProcessInfo.processInfo.environment["TICKET_LEDGER_SECRET"]
 }
+
+/// `--durability`, as the command line spells it.
+enum DurabilityArgument: String, ExpressibleByArgument, CaseIterable {
+    case durable, noMetaSync, none
+
+    var durability: Ledger.Durability {
+        switch self {
+        case .durable: .durable
+        case .noMetaSync: .noMetaSync
+        case .none: .none
+        }
+    }
+}
