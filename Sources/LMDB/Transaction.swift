@@ -173,3 +173,31 @@ extension UnsafeRawBufferPointer: ByteBuffer {
         try body(self)
     }
 }
+
+/// A key of one or two big-endian 64-bit integers, lent to LMDB without a heap allocation
+/// (sequence numbers, locators, `expiresAt ‖ locator`).
+package struct IntegerKey: ByteBuffer {
+    private let words: (UInt64, UInt64)
+    private let count: Int
+
+    /// The 8 big-endian bytes of `value`.
+    package init(_ value: UInt64) {
+        words = (value.bigEndian, 0)
+        count = 8
+    }
+
+    /// The 16 big-endian bytes of `first` then `second`.
+    package init(_ first: UInt64, _ second: UInt64) {
+        words = (first.bigEndian, second.bigEndian)
+        count = 16
+    }
+
+    package func withLMDBBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var words = words
+        let count = count
+        let result: Result<R, E> = withUnsafeBytes(of: &words) { raw in
+            Result { () throws(E) -> R in try body(UnsafeRawBufferPointer(rebasing: raw[0..<count])) }
+        }
+        return try result.get()
+    }
+}

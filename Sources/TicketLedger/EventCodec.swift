@@ -13,6 +13,11 @@ enum EventCodec {
     /// The record's bytes before the chain hash.
     static func payload(of event: LedgerEvent) -> [UInt8] {
         var w = BinaryWriter(capacity: 96)
+        encode(event, into: &w)
+        return w.bytes
+    }
+
+    private static func encode(_ event: LedgerEvent, into w: inout BinaryWriter) {
         w.u8(version)
         switch event {
         case .poolConfigured(let e):
@@ -56,15 +61,15 @@ enum EventCodec {
             w.u64(e.locator.sequence)
             w.u8(e.reason.code)
         }
-        return w.bytes
     }
 
     /// The full record: payload ‖ SHA-256(previous ‖ payload). Returns the record and its hash.
     static func record(of event: LedgerEvent, after previous: SHA256Digest) -> (bytes: [UInt8], hash: SHA256Digest) {
-        var bytes = payload(of: event)
-        let hash = bytes.withUnsafeBytes { previous.chained(with: $0) }
-        bytes.append(contentsOf: hash.bytes)
-        return (bytes, hash)
+        var w = BinaryWriter(capacity: 128)
+        encode(event, into: &w)
+        let hash = w.bytes.withUnsafeBytes { previous.chained(with: $0) }
+        w.digest(hash)
+        return (w.bytes, hash)
     }
 
     /// Splits a stored record into its payload and stored chain hash.

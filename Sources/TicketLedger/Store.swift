@@ -98,7 +98,7 @@ struct LMDBProjections: TicketProjections {
     }
 
     func ticket(_ locator: TicketLocator) throws -> TicketState? {
-        try txn.withValue(layout.tickets, key: locator.sequence.bigEndianBytes) { try $0.map(TicketState.init(decoding:)) }
+        try txn.withValue(layout.tickets, key: IntegerKey(locator.sequence)) { try $0.map(TicketState.init(decoding:)) }
     }
 
     /// The user as of the last users checkpoint (the `users` database alone).
@@ -111,7 +111,7 @@ struct LMDBProjections: TicketProjections {
     }
 
     mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws {
-        try txn.put(layout.tickets, key: locator.sequence.bigEndianBytes, value: state.encoded())
+        try txn.put(layout.tickets, key: IntegerKey(locator.sequence), value: state.encoded())
     }
 
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {
@@ -135,7 +135,7 @@ struct LMDBProjections: TicketProjections {
     func forEachEvent(after sequence: UInt64, through last: UInt64, _ body: (UInt64, LedgerEvent) throws -> Void) throws {
         guard sequence < last else { return }
         try txn.withCursor(layout.events) { cursor in
-            var entry = try cursor.seek(atLeast: (sequence + 1).bigEndianBytes)
+            var entry = try cursor.seek(atLeast: IntegerKey(sequence + 1))
             var expected = sequence + 1
             while let e = entry, expected <= last {
                 guard let seq = UInt64(bigEndianBytes: e.key), seq == expected else {
@@ -155,8 +155,8 @@ struct LMDBProjections: TicketProjections {
 
 /// `expiresAt ‖ locator`, both big-endian, so keys sort by expiry. Expiry times before 1970
 /// cannot be issued (the clock would have to run backwards past the epoch).
-func dueKey(_ expiresAt: Timestamp, _ locator: TicketLocator) -> [UInt8] {
-    UInt64(bitPattern: expiresAt.millisecondsSince1970).bigEndianBytes + locator.sequence.bigEndianBytes
+func dueKey(_ expiresAt: Timestamp, _ locator: TicketLocator) -> IntegerKey {
+    IntegerKey(UInt64(bitPattern: expiresAt.millisecondsSince1970), locator.sequence)
 }
 
 /// Turns a storage failure into the ledger's error, naming the store. The one place LMDB

@@ -26,8 +26,16 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the text form; `nil` when `text` is not exactly a well-formed ticket.
     public init?(_ text: String) {
-        let utf8 = Array(text.utf8.prefix(Self.textLength + 1))
-        guard utf8.count == Self.textLength, utf8[0..<4].elementsEqual(Self.prefix.utf8), utf8[20] == UInt8(ascii: ".")
+        guard text.utf8.count == Self.textLength else { return nil }
+        var text = text
+        guard let ticket = text.withUTF8({ Self.parse($0) }) else { return nil }
+        self = ticket
+    }
+
+    /// Parses exactly 43 bytes, without allocating.
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> Ticket? {
+        guard utf8.count == textLength, utf8[0] == UInt8(ascii: "t"), utf8[1] == UInt8(ascii: "l"),
+              utf8[2] == UInt8(ascii: "1"), utf8[3] == UInt8(ascii: "."), utf8[20] == UInt8(ascii: ".")
         else { return nil }
         var locator: UInt64 = 0
         for c in utf8[4..<20] {
@@ -35,12 +43,16 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
             locator = locator << 4 | UInt64(v)
         }
         // 22 base64url characters carry 132 bits: the 128 of the verifier, then 4 zero bits.
-        guard let v = decodeBase64URL(utf8[21...]), v.count == 16 else { return nil }
-        let (hi, lo) = v.withUnsafeBytes { b in
-            (UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[0..<8])) ?? 0,
-             UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[8..<16])) ?? 0)
+        var bits: UInt128 = 0
+        for c in utf8[21..<42] {
+            guard let v = base64URLValue(c) else { return nil }
+            bits = bits << 6 | UInt128(v)
         }
-        self.init(locator: TicketLocator(sequence: locator), verifier: (hi, lo))
+        guard let last = base64URLValue(utf8[42]), last & 0xf == 0 else { return nil }
+        bits = bits << 2 | UInt128(last >> 4)
+        return Ticket(
+            locator: TicketLocator(sequence: locator),
+            verifier: (UInt64(truncatingIfNeeded: bits >> 64), UInt64(truncatingIfNeeded: bits)))
     }
 
     /// The ticket's text form.
@@ -113,23 +125,5 @@ func base64URL(_ bytes: [UInt8]) -> [UInt8] {
         out.append(base64URLAlphabet[Int(n >> 12 & 63)])
         out.append(base64URLAlphabet[Int(n >> 6 & 63)])
     }
-    return out
-}
-
-/// Decodes unpadded base64url; `nil` on a bad character or non-zero padding bits.
-func decodeBase64URL(_ chars: some Collection<UInt8>) -> [UInt8]? {
-    var out = [UInt8]()
-    var acc: UInt32 = 0, nbits = 0
-    for c in chars {
-        guard let v = base64URLValue(c) else { return nil }
-        acc = acc << 6 | UInt32(v)
-        nbits += 6
-        if nbits >= 8 {
-            nbits -= 8
-            out.append(UInt8(truncatingIfNeeded: acc >> UInt32(nbits)))
-            acc &= (1 << UInt32(nbits)) - 1
-        }
-    }
-    guard nbits < 6, acc == 0 else { return nil }
     return out
 }

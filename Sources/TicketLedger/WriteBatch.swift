@@ -61,7 +61,7 @@ struct WriteBatch {
     mutating func append(_ event: LedgerEvent) throws -> UInt64 {
         let sequence = meta.head.sequence + 1
         let (record, hash) = EventCodec.record(of: event, after: meta.head.hash)
-        try txn.put(layout.events, key: sequence.bigEndianBytes, value: record, append: true)
+        try txn.put(layout.events, key: IntegerKey(sequence), value: record, append: true)
         try Projector.apply(event, sequence: sequence, tickets: &tickets, users: &users)
         meta.head = ChainHead(sequence: sequence, hash: hash)
         return sequence
