@@ -8,6 +8,8 @@ protocol TicketProjections {
     mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws
     /// Adds (`true`) or removes (`false`) the expiry-index entry `(expiresAt, locator)`.
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws
+    /// Drops a ticket (consumed or expired, past its grace period) from the projection.
+    mutating func removeTicket(_ locator: TicketLocator) throws
 }
 
 /// The users side of the projections: per-user profile and login statistics.
@@ -87,6 +89,21 @@ enum Projector {
 
         case .redemptionRejected:
             return nil  // recorded in the log for audit; no projection changes
+
+        case .ticketsPurged(let e):
+            for locator in e.locators {
+                guard let ticket = try p.ticket(locator) else {
+                    throw InconsistentEvent(sequence: sequence, rule: "purge-unknown-ticket", detail: "ticket \(locator) is not in the projection")
+                }
+                guard ticket.status != .issued else {
+                    throw InconsistentEvent(sequence: sequence, rule: "purge-live-ticket", detail: "ticket \(locator) is still issued")
+                }
+                guard ticket.pool == e.pool else {
+                    throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(locator) of pool '\(ticket.pool)' purged in pool '\(e.pool)'")
+                }
+                try p.removeTicket(locator)
+            }
+            return nil
         }
     }
 
@@ -117,7 +134,7 @@ enum Projector {
             user.lastIP = ticket.ip
             try p.setUser(user, for: key)
 
-        case .poolConfigured, .ticketExpired, .redemptionRejected:
+        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged:
             break
         }
     }

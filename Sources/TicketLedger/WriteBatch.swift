@@ -55,6 +55,8 @@ struct WriteBatch {
 
     /// Where the log stands now.
     var head: ChainHead { meta.head }
+    /// The tickets side as this batch sees it (for the sweeper's purge, `WriteBatch+Purge.swift`).
+    var projections: LMDBProjections { tickets }
 
     /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.
     @discardableResult
@@ -142,6 +144,7 @@ struct WriteBatch {
             }
             try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
         }
+        try purgeSettled(now: now, limit: limit)
         return due.count
     }
 
