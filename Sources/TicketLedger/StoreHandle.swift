@@ -1,4 +1,5 @@
 import LMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,49 +54,60 @@ func openStoreReadOnly(path: String) throws(LedgerError) -> (StoreHandle, String
     let inserted = openStores.withLock { $0.insert(canonical).inserted }
     guard inserted else { throw .alreadyOpen(path: path) }
     do {
-        var options = EnvironmentOptions()
-        options.readOnly = true
-        options.mapSize = 0  // the size the environment records
-        let env = try Environment(path: path, options: options)
-        do {
-            let (fileBytes, neededBytes) = try env.dataFileCheck()
-            guard fileBytes >= neededBytes else {
-                throw LedgerError.corrupted(
-                    path: path, detail: "data.mdb is \(fileBytes) bytes, shorter than the \(neededBytes) its last page needs (truncated)")
-            }
-            let layout = try env.read { txn -> StoreLayout in
-                func open(_ name: String) throws -> Database {
-                    do {
-                        return try txn.openDatabase(name, create: false)
-                    } catch let e as LMDBError where e.code == .notFound {
-                        throw LedgerError.notAStore(path: path, reason: "it has no '\(name)' database")
-                    } catch let e as LMDBError where e.code == .incompatible {
-                        throw LedgerError.notAStore(path: path, reason: "its '\(name)' key is not a database")
-                    }
-                }
-                let meta = try open("meta")
-                let existing = try txn.withValue(meta, key: StoreLayout.metaKey) { bytes -> StoreMeta in
-                    guard let bytes else { throw LedgerError.notAStore(path: path, reason: "the meta database has no ledger record") }
-                    do {
-                        return try StoreMeta(decoding: bytes)
-                    } catch {
-                        throw LedgerError.notAStore(path: path, reason: String(describing: error))
-                    }
-                }
-                if existing.format > StoreLayout.formatVersion {
-                    throw LedgerError.newerFormat(path: path, found: existing.format, supported: StoreLayout.formatVersion)
-                }
-                return StoreLayout(
-                    events: try open("events"), tickets: try open("tickets"), users: try open("users"),
-                    pools: try open("pools"), due: try open("due"), meta: meta)
-            }
-            return (StoreHandle(environment: env, layout: layout, path: path), canonical)
-        } catch {
-            env.close()
-            throw error
-        }
+        return (try openEnvironmentReadOnly(path: path), canonical)
     } catch {
         _ = openStores.withLock { $0.remove(canonical) }
         throw ledgerError(error, path: path)
+    }
+}
+
+/// Opens the existing database `name`, as a "not a store" error when it is missing.
+private func openExisting(_ txn: Transaction, _ name: String, path: String) throws -> Database {
+    let result: Result<Database, LMDBError> = Result { () throws(LMDBError) in try txn.openDatabase(name, create: false) }
+    switch result {
+    case .success(let db):
+        return db
+    case .failure(let error) where error.code == .notFound:
+        throw LedgerError.notAStore(path: path, reason: "it has no '\(name)' database")
+    case .failure(let error) where error.code == .incompatible:
+        throw LedgerError.notAStore(path: path, reason: "its '\(name)' key is not a database")
+    case .failure(let error):
+        throw error
+    }
+}
+
+/// Opens the environment read-only and checks it is a store this build reads.
+private func openEnvironmentReadOnly(path: String) throws -> StoreHandle {
+    var options = EnvironmentOptions()
+    options.readOnly = true
+    options.mapSize = 0  // the size the environment records
+    let env = try Environment(path: path, options: options)
+    do {
+        let (fileBytes, neededBytes) = try env.dataFileCheck()
+        guard fileBytes >= neededBytes else {
+            throw LedgerError.corrupted(
+                path: path, detail: "data.mdb is \(fileBytes) bytes, shorter than the \(neededBytes) its last page needs (truncated)")
+        }
+        let layout = try env.read { txn -> StoreLayout in
+            let meta = try openExisting(txn, "meta", path: path)
+            let existing = try txn.withValue(meta, key: StoreLayout.metaKey) { bytes -> StoreMeta in
+                guard let bytes else { throw LedgerError.notAStore(path: path, reason: "the meta database has no ledger record") }
+                do {
+                    return try StoreMeta(decoding: bytes)
+                } catch {
+                    throw LedgerError.notAStore(path: path, reason: String(describing: error))
+                }
+            }
+            if existing.format > StoreLayout.formatVersion {
+                throw LedgerError.newerFormat(path: path, found: existing.format, supported: StoreLayout.formatVersion)
+            }
+            return StoreLayout(
+                events: try openExisting(txn, "events", path: path), tickets: try openExisting(txn, "tickets", path: path), users: try openExisting(txn, "users", path: path),
+                pools: try openExisting(txn, "pools", path: path), due: try openExisting(txn, "due", path: path), meta: meta)
+        }
+        return StoreHandle(environment: env, layout: layout, path: path)
+    } catch {
+        env.close()
+        throw error
     }
 }
