@@ -21,7 +21,7 @@ struct TicketLedgerCommand: ParsableCommand {
               ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
             """,
         subcommands: [
-            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, DemoCommand.self,
+            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, DemoCommand.self, AuditCommand.self, DigestCommand.self, InspectCommand.self, ExportCommand.self, RebuildCommand.self, GenerateCommand.self,
         ]
     )
 
