@@ -167,47 +167,36 @@ struct ResidentPageTrimmer {
 enum Auditor {
     static func run(_ store: StoreHandle, options: AuditOptions) throws(LedgerError) -> AuditReport {
         let started = monotonicNanoseconds()
-        let chain = ChainJob()
-        let report = try store.read { txn -> AuditReport in
+        let channel = EventChannel()
+        return try store.read { txn -> AuditReport in
             let meta = try store.meta(txn)
-            let expect = options.expectedDigest
             let done = DispatchSemaphore(value: 0)
             DispatchQueue.global(qos: .userInitiated).async {
-                chain.result.withLock {
-                    $0 = Result { () throws(LedgerError) in
-                        try verifyChain(store, through: meta.head.sequence, expect: expect, limit: options.maxFindings)
-                    }
+                let result = Result { () throws(LedgerError) in
+                    try readChainAndDecode(store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings, into: channel)
                 }
+                channel.finish(result)
                 done.signal()
             }
             var findings = FindingList(limit: options.maxFindings)
-            let applied: UInt64
             do {
-                applied = try replayAndCheck(store, txn: txn, meta: meta, options: options, started: started, findings: &findings)
+                try replayAndCheck(store, txn: txn, meta: meta, options: options, started: started, channel: channel, findings: &findings)
             } catch {
+                channel.cancel()
                 done.wait()
                 throw error
             }
             done.wait()
-            let result = chain.result.withLock { $0 }
-            guard let result else { throw LedgerError.storage(path: store.path, operation: "audit", message: "the chain check did not run") }
-            let verified = try result.get()
+            let verified = try channel.outcome()
             var all = verified.findings.items + findings.items
             all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
             let kept = Array(all.prefix(options.maxFindings))
-            _ = applied
             return AuditReport(
                 events: meta.head.sequence, head: meta.head, computedHead: verified.computedHead,
                 usersCheckpoint: meta.usersSequence, findings: kept,
                 findingsOmitted: verified.findings.omitted + findings.omitted + (all.count - kept.count),
                 seconds: Double(monotonicNanoseconds() - started) / 1e9)
         }
-        return report
-    }
-
-    /// The chain thread's result, handed back under a lock.
-    final class ChainJob: Sendable {
-        let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
     }
 
     struct ChainResult: Sendable {
@@ -215,18 +204,80 @@ enum Auditor {
         var computedHead: ChainHead
     }
 
-    /// Rule 1 and 4: the sequence is gap-free from 1 to the head, every record's stored hash is
-    /// SHA-256(previous hash ‖ payload), the chain ends at the head `meta` records, and (with
-    /// `expect`) has the expected hash at its sequence.
-    static func verifyChain(_ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int) throws(LedgerError) -> ChainResult {
+    /// Decoded events on their way from the reading thread to the replaying one: a bounded
+    /// queue of batches, so memory stays flat however long the log is.
+    final class EventChannel: Sendable {
+        typealias Batch = [(UInt64, LedgerEvent?)]
+        static let batchSize = 4096
+        private let slots = DispatchSemaphore(value: 4)
+        private let items = DispatchSemaphore(value: 0)
+        private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
+        private let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
+
+        /// Queues a batch, waiting while four are queued; `false` once the reader gave up.
+        func send(_ batch: Batch) -> Bool {
+            slots.wait()
+            let cancelled = queue.withLock { state -> Bool in
+                if !state.cancelled { state.batches.append(batch) }
+                return state.cancelled
+            }
+            items.signal()
+            return !cancelled
+        }
+
+        /// The next batch, or `nil` once the sender finished and everything was taken.
+        func receive() -> Batch? {
+            while true {
+                items.wait()
+                let next = queue.withLock { state -> (Batch?, Bool) in
+                    state.batches.isEmpty ? (nil, state.finished) : (state.batches.removeFirst(), false)
+                }
+                if let batch = next.0 {
+                    slots.signal()
+                    return batch
+                }
+                if next.1 { return nil }
+            }
+        }
+
+        /// The sender is done (with the chain check's outcome).
+        func finish(_ outcome: Result<ChainResult, LedgerError>) {
+            result.withLock { $0 = outcome }
+            queue.withLock { $0.finished = true }
+            items.signal()
+        }
+
+        /// The receiver gave up: the sender stops at its next batch.
+        func cancel() {
+            queue.withLock { $0.cancelled = true; $0.batches = [] }
+            for _ in 0..<4 { slots.signal() }
+        }
+
+        func outcome() throws(LedgerError) -> ChainResult {
+            guard let outcome = result.withLock({ $0 }) else {
+                throw LedgerError.storage(path: "", operation: "audit", message: "the chain check did not finish")
+            }
+            return try outcome.get()
+        }
+    }
+
+    /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, every
+    /// record's stored hash is SHA-256(previous hash ‖ payload), the chain ends at the head
+    /// `meta` records, and (with `expect`) has the expected hash at its sequence. Decodes each
+    /// record for the replaying thread (`nil` for a record that does not decode).
+    static func readChainAndDecode(
+        _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, into channel: EventChannel
+    ) throws(LedgerError) -> ChainResult {
         var findings = FindingList(limit: limit)
-        let path = store.path
         let (previous, lastSeen): (SHA256Digest, UInt64) = try store.read { txn in
             let meta = try store.meta(txn)
             var trimmer = ResidentPageTrimmer(environment: store.environment)
             var previous = SHA256Digest.zero
             var expected: UInt64 = 1
             var lastSeen: UInt64 = 0
+            var batch: EventChannel.Batch = []
+            batch.reserveCapacity(EventChannel.batchSize)
+            var open = true
             if let expect, expect.sequence == 0, expect.hash != .zero {
                 findings.add(0, "expected-digest", "the chain starts at hash 0…0, not \(expect.hash.hex)")
             }
@@ -247,18 +298,30 @@ enum Auditor {
                 expected = sequence &+ 1
                 lastSeen = sequence
                 trimmer.saw(e.value)
-                guard let (payload, stored) = try? EventCodec.split(e.value) else { return true }  // reported as `decode`
-                let computed = previous.chained(with: payload)
-                if computed != stored {
-                    findings.add(sequence, "chain", "event \(sequence)'s stored hash is not SHA-256(previous hash ‖ record): this event or the one before it was changed, removed or moved")
+                var event: LedgerEvent?
+                do {
+                    let (payload, stored) = try EventCodec.split(e.value)
+                    let computed = previous.chained(with: payload)
+                    if computed != stored {
+                        findings.add(sequence, "chain", "event \(sequence)'s stored hash is not SHA-256(previous hash ‖ record): this event or the one before it was changed, removed or moved")
+                    }
+                    if let expect, expect.sequence == sequence, expect.hash != computed {
+                        findings.add(sequence, "expected-digest", "the chain at \(sequence) is \(computed.hex), not the expected \(expect.hash.hex)")
+                    }
+                    // Go on from the stored hash, so one changed event is one finding.
+                    previous = stored
+                    event = try EventCodec.decode(payload: payload)
+                } catch {
+                    findings.add(sequence, "decode", "\(error)")
                 }
-                if let expect, expect.sequence == sequence, expect.hash != computed {
-                    findings.add(sequence, "expected-digest", "the chain at \(sequence) is \(computed.hex), not the expected \(expect.hash.hex)")
+                batch.append((sequence, event))
+                if batch.count >= EventChannel.batchSize {
+                    open = channel.send(batch)
+                    batch.removeAll(keepingCapacity: true)
                 }
-                // Go on from the stored hash, so one changed event is one finding.
-                previous = stored
-                return true
+                return open
             }
+            if open && !batch.isEmpty { _ = channel.send(batch) }
             trimmer.trim()
             if lastSeen < last {
                 findings.add(lastSeen + 1, "sequence", "the log ends at \(lastSeen), before the head \(last) that meta records")
@@ -271,67 +334,61 @@ enum Auditor {
             }
             return (previous, lastSeen)
         }
-        _ = path
         return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous))
     }
 
-    /// Rules 2 and 3: replays every event into fresh projections, checking the rules the
-    /// log can prove, and compares the stored projections with the replayed ones (users at
-    /// the users checkpoint, the rest at the head). Returns the last sequence applied.
+    /// Rules 2 and 3, on the calling thread: replays the decoded events into fresh projections,
+    /// checking the rules the log can prove, and compares the stored projections with the
+    /// replayed ones (users at the users checkpoint, the rest at the head).
     static func replayAndCheck(
         _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
-        findings: inout FindingList
-    ) throws -> UInt64 {
+        channel: EventChannel, findings: inout FindingList
+    ) throws {
         var replay = ReplayState()
         var usersCompared = false
-        if meta.usersSequence == 0 {
+        let checkpoint = meta.usersSequence
+        if checkpoint == 0 {
             try compareUsers(store, txn: txn, replay: replay.users, at: 0, findings: &findings)
             usersCompared = true
         }
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
         var count: UInt64 = 0
         let interval = options.progressInterval
-        try txn.forEachEntry(store.layout.events) { e in
-            guard let sequence = UInt64(bigEndianBytes: e.key) else { return true }  // reported by the chain check
-            if sequence > meta.head.sequence {
-                findings.add(sequence, "head", "the log holds events after the head \(meta.head.sequence) that meta records")
-                return false
-            }
-            trimmer.saw(e.value)
-            count += 1
-            if count % interval == 0, let progress = options.progress {
-                progress(AuditProgress(
-                    events: count, total: meta.head.sequence, elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9))
-            }
-            let event: LedgerEvent
-            do {
-                let (payload, _) = try EventCodec.split(e.value)
-                event = try EventCodec.decode(payload: payload)
-            } catch {
-                findings.add(sequence, "decode", "\(error)")
-                return true
-            }
-            checkRules(event, sequence: sequence, replay: replay.tickets, findings: &findings)
-            do {
-                try replay.apply(event, sequence: sequence)
-            } catch let inconsistent as InconsistentEvent {
-                findings.add(sequence, inconsistent.rule, inconsistent.detail)
-                if inconsistent.rule == "consume-without-issue", case .ticketConsumed(let c) = event {
-                    refineConsumeWithoutIssue(store, txn: txn, locator: c.locator, sequence: sequence, findings: &findings)
+        while let batch = channel.receive() {
+            for (sequence, decoded) in batch {
+                if !usersCompared && sequence > checkpoint {
+                    try compareUsers(store, txn: txn, replay: replay.users, at: checkpoint, findings: &findings)
+                    usersCompared = true
+                }
+                count += 1
+                if count % interval == 0, let progress = options.progress {
+                    progress(AuditProgress(
+                        events: count, total: meta.head.sequence, elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9))
+                }
+                guard let event = decoded else { continue }  // reported as `decode`
+                checkRules(event, sequence: sequence, replay: replay.tickets, findings: &findings)
+                do {
+                    try replay.apply(event, sequence: sequence)
+                } catch let inconsistent as InconsistentEvent {
+                    findings.add(sequence, inconsistent.rule, inconsistent.detail)
+                    if inconsistent.rule == "consume-without-issue", case .ticketConsumed(let c) = event {
+                        refineConsumeWithoutIssue(store, txn: txn, locator: c.locator, sequence: sequence, findings: &findings)
+                    }
+                }
+                if sequence == checkpoint && !usersCompared {
+                    try compareUsers(store, txn: txn, replay: replay.users, at: sequence, findings: &findings)
+                    usersCompared = true
                 }
             }
-            if sequence == meta.usersSequence && !usersCompared {
-                try compareUsers(store, txn: txn, replay: replay.users, at: sequence, findings: &findings)
-                usersCompared = true
-            }
-            return true
         }
-        trimmer.trim()
         if !usersCompared {
-            try compareUsers(store, txn: txn, replay: replay.users, at: meta.usersSequence, findings: &findings)
+            try compareUsers(store, txn: txn, replay: replay.users, at: checkpoint, findings: &findings)
+        }
+        // Events stored past the head `meta` records (the reading thread stops at the head).
+        let beyond = try txn.withCursor(store.layout.events) { cursor in try cursor.last().flatMap { UInt64(bigEndianBytes: $0.key) } }
+        if let beyond, beyond > meta.head.sequence {
+            findings.add(meta.head.sequence + 1, "head", "the log holds events up to \(beyond), after the head \(meta.head.sequence) that meta records")
         }
         try compareTickets(store, txn: txn, replay: replay.tickets, at: meta.head.sequence, findings: &findings)
-        return count
     }
 
     /// The rules the projector does not enforce, checked against the state before `event`.

@@ -33,6 +33,7 @@ struct ReplayUsers: UserProjections {
 
     func user(_ key: UserKey) throws -> UserState? { users[key] }
     mutating func setUser(_ state: UserState, for key: UserKey) throws { users[key] = state }
+    mutating func updateUser(_ key: UserKey, _ body: (inout UserState?) throws -> Void) throws { try body(&users[key]) }
 }
 
 /// Every projection rebuilt from the log in memory.

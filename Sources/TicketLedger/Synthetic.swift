@@ -1,7 +1,7 @@
 extension Ledger {
     /// Appends a synthetic login workload until the log holds at least `events` events: a
     /// benchmark and test fixture, not for production stores. Open the ledger with a
-    /// ``ManualClock`` (`clock`, moved one second per batch), `Durability.none` and
+    /// ``ManualClock`` (`clock`, moved `secondsPerBatch` per batch), `Durability.none` and
     /// `groupCommit: false` for speed.
     ///
     /// Each batch of about `batchSize` commands redeems the previous batch's tickets (most with
@@ -10,7 +10,7 @@ extension Ledger {
     @_spi(Benchmark)
     public func appendSyntheticLoad(
         events target: UInt64, pools poolCount: Int = 4, users userCount: Int = 100_000, batchSize: Int = 20_000,
-        clock: ManualClock, progress: ((UInt64) -> Void)? = nil
+        secondsPerBatch: Int64 = 5, clock: ManualClock, progress: ((UInt64) -> Void)? = nil
     ) throws(LedgerError) {
         let secret = "synthetic-secret"
         let pools = try (0..<max(1, poolCount)).map { (i) throws(LedgerError) in try PoolID("synthetic-\(i)") }
@@ -49,7 +49,7 @@ extension Ledger {
                     previous.append((issued.ticket, request.pool))
                 }
             }
-            clock.advance(by: .seconds(1))
+            clock.advance(by: .seconds(secondsPerBatch))
             progress?(try head().sequence)
         }
     }

@@ -15,6 +15,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop once the log holds this many events.") var events: UInt64 = 1_000_000
     @Option(help: "Distinct users.") var users: Int = 100_000
     @Option(help: "Pools.") var pools: Int = 4
+    @Option(help: "Seconds the clock moves per batch of about 20,000 commands.") var secondsPerBatch: Int64 = 5
 
     func run() throws {
         let clock = ManualClock(Timestamp(millisecondsSince1970: 1_795_305_600_000))
@@ -22,7 +23,7 @@ struct GenerateCommand: ParsableCommand {
             at: dir, create: true, options: .init(durability: .none, groupCommit: false), clock: clock,
             logger: Logger(label: "ticket-ledger"))
         defer { ledger.close() }
-        try ledger.appendSyntheticLoad(events: events, pools: pools, users: users, clock: clock)
+        try ledger.appendSyntheticLoad(events: events, pools: pools, users: users, secondsPerBatch: secondsPerBatch, clock: clock)
         print(try ledger.head())
     }
 }
