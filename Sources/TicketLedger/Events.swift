@@ -101,7 +101,9 @@ public struct RedemptionRejected: Sendable, Hashable {
 /// projection, their `expiresAt` plus the grace period having passed. The log keeps their
 /// history; replay drops exactly these, so it rebuilds the same projection.
 public struct TicketsPurged: Sendable, Hashable {
+    /// The pool the dropped tickets belong to.
     public var pool: PoolID
+    /// When the sweeper dropped them.
     public var at: Timestamp
     /// The dropped tickets, strictly rising.
     public var locators: [TicketLocator]

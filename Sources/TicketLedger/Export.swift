@@ -34,6 +34,7 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
         case seq, type, at, pool, ticket, user, ip, getPhone, expiresAt, reason, lifetimeMs, secretRequired, hasSecret, tickets
     }
 
+    /// The JSON form described above.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(sequence, forKey: .seq)

@@ -13,6 +13,7 @@ public struct TicketReport: Sendable, Encodable {
     enum CodingKeys: String, CodingKey { case ticket, state, history }
     enum StateKeys: String, CodingKey { case status, pool, user, issuedAt, expiresAt, consumedAt, expiredAt, ip }
 
+    /// `ticket` (the locator), `state` (times in ISO 8601; never the verifier digest) and `history`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(locator.description, forKey: .ticket)
@@ -35,7 +36,9 @@ public struct TicketReport: Sendable, Encodable {
 
 /// A user's document as every event left it, and the events about them.
 public struct UserReport: Sendable, Encodable {
+    /// The pool asked about.
     public var pool: PoolID
+    /// The user asked about.
     public var user: UserID
     /// The user document, or `nil` when no ticket was ever issued to the user in the pool.
     public var document: UserDocument?
@@ -44,6 +47,7 @@ public struct UserReport: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey { case pool, user, document, history }
 
+    /// `pool`, `user`, `document` (the product's user document, or `null`) and `history`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(pool.rawValue, forKey: .pool)
@@ -75,9 +79,11 @@ public struct StoreStatistics: Sendable, Encodable {
     public var usersStored: Int
     /// The sequence the stored users projection reflects.
     public var usersCheckpoint: UInt64
-    /// The memory map's size, the bytes in use, and the size of `data.mdb`.
+    /// The memory map's size.
     public var mapSize: Int
+    /// Bytes of the map in use (up to the last used page).
     public var mapUsedBytes: Int
+    /// The size of `data.mdb`.
     public var fileBytes: Int
 
     enum CodingKeys: String, CodingKey {
@@ -85,6 +91,7 @@ public struct StoreStatistics: Sendable, Encodable {
              usersCheckpoint, mapSize, mapUsedBytes, fileBytes
     }
 
+    /// Every field, the head as `SEQ:HEX`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(head.description, forKey: .head)
