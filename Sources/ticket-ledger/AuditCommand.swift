@@ -39,6 +39,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
+        try runIsolated(store: store.dir)
         let reader = try LedgerReader.open(at: store.dir)
         defer { reader.close() }
         let terminal = isatty(STDERR_FILENO) == 1

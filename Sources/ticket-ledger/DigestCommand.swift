@@ -17,6 +17,7 @@ struct DigestCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
+        try runIsolated(store: store.dir)
         let reader = try LedgerReader.open(at: store.dir)
         defer { reader.close() }
         let head = try reader.head()

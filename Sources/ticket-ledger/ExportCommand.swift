@@ -24,6 +24,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try runIsolated(store: dir)
         let reader = try LedgerReader.open(at: dir)
         defer { reader.close() }
         let encoder = JSONEncoder()

@@ -45,6 +45,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
+        try runIsolated(store: dir)
         let reader = try LedgerReader.open(at: dir)
         defer { reader.close() }
         switch what {

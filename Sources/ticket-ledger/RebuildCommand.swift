@@ -18,6 +18,7 @@ struct RebuildCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
+        try runIsolated(store: store.dir)
         let ledger = try store.open()
         defer { ledger.close() }
         let report = try ledger.rebuildProjections()
