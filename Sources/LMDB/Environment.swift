@@ -123,6 +123,29 @@ package final class Environment: @unchecked Sendable {
             lastTransactionID: info.me_last_txnid, readersInUse: Int(info.me_numreaders))
     }
 
+    /// Lets the kernel drop this process's resident copies of the map's pages between `start`
+    /// and `end` (pointers from views this environment returned), so a long scan does not
+    /// grow the resident set with the file. The pages stay in the page cache and fault back
+    /// in when touched, so views that are still valid read the same bytes. The map is
+    /// read-only in this process (no `MDB_WRITEMAP`), which is what makes that safe.
+    package func dropResidentPages(from start: UnsafeRawPointer, to end: UnsafeRawPointer) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0, end > start else { return }
+        let low = Int(bitPattern: start) / page * page
+        let high = Int(bitPattern: end) / page * page
+        guard high > low, let base = UnsafeMutableRawPointer(bitPattern: low) else { return }
+        _ = madvise(base, high - low, Int32(MADV_DONTNEED))
+    }
+
+    /// The size of `data.mdb` and the bytes its last used page needs: a file shorter than
+    /// that would fault (SIGBUS) when the missing pages are read.
+    package func dataFileCheck() throws(LMDBError) -> (fileBytes: Int, neededBytes: Int) {
+        let info = try self.info()
+        var st = stat()
+        guard stat(path + "/data.mdb", &st) == 0 else { throw LMDBError(code: LMDBResultCode(rawValue: errno), operation: "stat(\(path)/data.mdb)") }
+        return (Int(st.st_size), info.usedBytes)
+    }
+
     /// Writes a consistent copy of the environment into the existing, empty directory `path`,
     /// while other transactions go on.
     package func copy(to destination: String, compact: Bool = true) throws(LMDBError) {

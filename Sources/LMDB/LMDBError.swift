@@ -21,6 +21,8 @@ package struct LMDBResultCode: RawRepresentable, Hashable, Sendable, CustomStrin
     package static let mapResized = LMDBResultCode(rawValue: MDB_MAP_RESIZED)
     package static let incompatible = LMDBResultCode(rawValue: MDB_INCOMPATIBLE)
     package static let badValueSize = LMDBResultCode(rawValue: MDB_BAD_VALSIZE)
+    /// The write transaction has too many dirty pages (`MDB_TXN_FULL`).
+    package static let transactionFull = LMDBResultCode(rawValue: MDB_TXN_FULL)
     /// `ENOSPC`: the disk is full.
     package static let noSpace = LMDBResultCode(rawValue: 28)
     /// `ENOENT`: no such file or directory.

@@ -88,6 +88,15 @@ package struct Transaction {
         return stat.ms_entries
     }
 
+    /// Entries and pages of `db`, as `mdb_stat` reports them.
+    package func statistics(_ db: Database) throws(LMDBError) -> DatabaseStatistics {
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, db.dbi, &stat), "mdb_stat(\(db.name))")
+        return DatabaseStatistics(
+            entries: stat.ms_entries, pages: stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages,
+            pageSize: Int(stat.ms_psize), depth: Int(stat.ms_depth))
+    }
+
     /// Calls `body` with a cursor over `db`, closed when `body` returns.
     package func withCursor<R>(_ db: Database, _ body: (inout Cursor) throws -> R) throws -> R {
         var raw: OpaquePointer?
@@ -97,6 +106,17 @@ package struct Transaction {
         var cursor = Cursor(handle: raw, name: db.name)
         return try body(&cursor)
     }
+}
+
+/// Entries and pages of one database.
+package struct DatabaseStatistics: Sendable, Hashable {
+    package var entries: Int
+    /// Branch, leaf and overflow pages.
+    package var pages: Int
+    package var pageSize: Int
+    package var depth: Int
+    /// Bytes of the map the database's pages take.
+    package var bytes: Int { pages * pageSize }
 }
 
 @available(*, unavailable, message: "a transaction belongs to the thread running its closure")

@@ -125,7 +125,10 @@ struct BinaryReader {
         let n = try varint()
         guard n <= UInt64(maxBytes) else { throw failure("text of \(n) bytes exceeds \(maxBytes)") }
         let b = try take(Int(n))
-        guard let s = String(validating: b.bindMemory(to: UInt8.self), as: UTF8.self) else {
+        let utf8 = b.bindMemory(to: UInt8.self)
+        // ASCII (the common case) is valid UTF-8: skip the generic validating initializer.
+        if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+        guard let s = String(validating: utf8, as: UTF8.self) else {
             throw failure("text at byte \(offset - Int(n)) is not valid UTF-8")
         }
         return s

@@ -8,12 +8,25 @@ protocol TicketProjections {
     mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws
     /// Adds (`true`) or removes (`false`) the expiry-index entry `(expiresAt, locator)`.
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws
+    /// Drops a ticket (consumed or expired, past its grace period) from the projection.
+    mutating func removeTicket(_ locator: TicketLocator) throws
 }
 
 /// The users side of the projections: per-user profile and login statistics.
 protocol UserProjections {
     func user(_ key: UserKey) throws -> UserState?
     mutating func setUser(_ state: UserState, for key: UserKey) throws
+    /// Reads, changes (in place where the storage allows) and writes back one user; the
+    /// default is `user` then `setUser`. `body` never removes the user.
+    mutating func updateUser(_ key: UserKey, _ body: (inout UserState?) throws -> Void) throws
+}
+
+extension UserProjections {
+    mutating func updateUser(_ key: UserKey, _ body: (inout UserState?) throws -> Void) throws {
+        var state = try user(key)
+        try body(&state)
+        if let state { try setUser(state, for: key) }
+    }
 }
 
 /// An event that cannot follow the ones before it (found by replay, never made by `decide`).
@@ -87,6 +100,21 @@ enum Projector {
 
         case .redemptionRejected:
             return nil  // recorded in the log for audit; no projection changes
+
+        case .ticketsPurged(let e):
+            for locator in e.locators {
+                guard let ticket = try p.ticket(locator) else {
+                    throw InconsistentEvent(sequence: sequence, rule: "purge-unknown-ticket", detail: "ticket \(locator) is not in the projection")
+                }
+                guard ticket.status != .issued else {
+                    throw InconsistentEvent(sequence: sequence, rule: "purge-live-ticket", detail: "ticket \(locator) is still issued")
+                }
+                guard ticket.pool == e.pool else {
+                    throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(locator) of pool '\(ticket.pool)' purged in pool '\(e.pool)'")
+                }
+                try p.removeTicket(locator)
+            }
+            return nil
         }
     }
 
@@ -94,30 +122,31 @@ enum Projector {
     static func applyToUsers(_ event: LedgerEvent, sequence: UInt64, ticket: TicketState?, to p: inout some UserProjections) throws {
         switch event {
         case .ticketIssued(let e):
-            let key = UserKey(pool: e.pool, user: e.user)
-            var profile = e.profile
-            let existing = try p.user(key)
-            if !e.getPhone { profile.phone = existing?.profile.phone }
-            try p.setUser(
-                UserState(
-                    profile: profile, signedUp: existing?.signedUp ?? e.at, loginsCount: existing?.loginsCount ?? 0,
-                    lastLogin: existing?.lastLogin, lastIP: existing?.lastIP),
-                for: key)
+            try p.updateUser(UserKey(pool: e.pool, user: e.user)) { existing in
+                var profile = e.profile
+                if existing == nil {
+                    if !e.getPhone { profile.phone = nil }
+                    existing = UserState(profile: profile, signedUp: e.at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+                } else {
+                    if !e.getPhone { profile.phone = existing?.profile.phone }
+                    existing?.profile = profile
+                }
+            }
 
         case .ticketConsumed(let e):
             guard let ticket else {
                 throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
             }
-            let key = UserKey(pool: ticket.pool, user: ticket.user)
-            guard var user = try p.user(key) else {
-                throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
+            try p.updateUser(UserKey(pool: ticket.pool, user: ticket.user)) { user in
+                guard user != nil else {
+                    throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
+                }
+                user?.loginsCount += 1
+                user?.lastLogin = e.at
+                user?.lastIP = ticket.ip
             }
-            user.loginsCount += 1
-            user.lastLogin = e.at
-            user.lastIP = ticket.ip
-            try p.setUser(user, for: key)
 
-        case .poolConfigured, .ticketExpired, .redemptionRejected:
+        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged:
             break
         }
     }

@@ -1,13 +1,22 @@
 /// The binary record of one event in the `events` database:
 /// `version (1 byte) ‖ kind (1 byte) ‖ at (8) ‖ fields ‖ chain hash (32)`, where the chain
 /// hash is SHA-256(previous record's chain hash ‖ every byte before it).
+///
+/// Each record carries the lowest format version that can express it, so a log without the
+/// newer kinds stays readable by older builds: version 1 has kinds 1–5; version 2 adds
+/// `TicketsPurged` (kind 6: count, then the locators as rising LEB128 deltas).
 enum EventCodec {
-    /// The record format this build writes, and the newest it reads.
-    static let version: UInt8 = 1
+    /// The newest record format this build writes and reads.
+    static let version: UInt8 = 2
     static let hashLength = 32
+    /// The most tickets one `TicketsPurged` record lists (the sweeper splits larger purges).
+    static let maxPurgedPerRecord = 8192
 
     private enum Kind: UInt8 {
-        case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected
+        case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected, ticketsPurged
+
+        /// The first format version that has this kind.
+        var sinceVersion: UInt8 { self == .ticketsPurged ? 2 : 1 }
     }
 
     /// The record's bytes before the chain hash.
@@ -18,7 +27,7 @@ enum EventCodec {
     }
 
     private static func encode(_ event: LedgerEvent, into w: inout BinaryWriter) {
-        w.u8(version)
+        if case .ticketsPurged = event { w.u8(Kind.ticketsPurged.sinceVersion) } else { w.u8(1) }
         switch event {
         case .poolConfigured(let e):
             w.u8(Kind.poolConfigured.rawValue)
@@ -60,6 +69,16 @@ enum EventCodec {
             w.string(e.pool.rawValue)
             w.u64(e.locator.sequence)
             w.u8(e.reason.code)
+        case .ticketsPurged(let e):
+            w.u8(Kind.ticketsPurged.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.varint(UInt64(e.locators.count))
+            var previous: UInt64 = 0
+            for locator in e.locators {
+                w.varint(locator.sequence &- previous)
+                previous = locator.sequence
+            }
         }
     }
 
@@ -91,6 +110,9 @@ enum EventCodec {
         }
         let kindByte = try r.u8()
         guard let kind = Kind(rawValue: kindByte) else { throw r.failure("unknown event kind \(kindByte)") }
+        guard v >= kind.sinceVersion else {
+            throw r.failure("event kind \(kindByte) needs format version \(kind.sinceVersion), the record says \(v)")
+        }
         let at = Timestamp(millisecondsSince1970: try r.i64())
         let pool = try readPool(&r)
         let event: LedgerEvent
@@ -127,6 +149,24 @@ enum EventCodec {
             let code = try r.u8()
             guard let reason = RejectionReason(code: code) else { throw r.failure("unknown rejection reason \(code)") }
             event = .redemptionRejected(RedemptionRejected(pool: pool, at: at, locator: locator, reason: reason))
+        case .ticketsPurged:
+            let count = try r.varint()
+            // Every locator takes at least one byte: refuse a count the record cannot hold.
+            guard count >= 1, count <= UInt64(min(r.remaining, maxPurgedPerRecord)) else {
+                throw r.failure("a purge of \(count) tickets does not fit the record")
+            }
+            var locators: [TicketLocator] = []
+            locators.reserveCapacity(Int(count))
+            var previous: UInt64 = 0
+            for i in 0..<count {
+                let delta = try r.varint()
+                guard i == 0 || delta > 0 else { throw r.failure("purged tickets are not strictly rising") }
+                let (next, overflow) = previous.addingReportingOverflow(delta)
+                guard !overflow else { throw r.failure("a purged ticket's locator overflows 64 bits") }
+                locators.append(TicketLocator(sequence: next))
+                previous = next
+            }
+            event = .ticketsPurged(TicketsPurged(pool: pool, at: at, locators: locators))
         }
         try r.expectEnd()
         return event

@@ -10,6 +10,8 @@ public enum LedgerEvent: Sendable, Hashable {
     case ticketExpired(TicketExpired)
     /// A redemption of a ticket the ledger knows was refused.
     case redemptionRejected(RedemptionRejected)
+    /// Consumed and expired tickets past their grace period left the tickets projection.
+    case ticketsPurged(TicketsPurged)
 
     /// When it happened.
     public var at: Timestamp {
@@ -19,6 +21,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketConsumed(let e): e.at
         case .ticketExpired(let e): e.at
         case .redemptionRejected(let e): e.at
+        case .ticketsPurged(let e): e.at
         }
     }
 
@@ -30,6 +33,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketConsumed(let e): e.pool
         case .ticketExpired(let e): e.pool
         case .redemptionRejected(let e): e.pool
+        case .ticketsPurged(let e): e.pool
         }
     }
 
@@ -41,6 +45,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketConsumed: "TicketConsumed"
         case .ticketExpired: "TicketExpired"
         case .redemptionRejected: "RedemptionRejected"
+        case .ticketsPurged: "TicketsPurged"
         }
     }
 }
@@ -90,6 +95,25 @@ public struct RedemptionRejected: Sendable, Hashable {
     public var at: Timestamp
     public var locator: TicketLocator
     public var reason: RejectionReason
+}
+
+/// The sweeper dropped these consumed or expired tickets of `pool` from the tickets
+/// projection, their `expiresAt` plus the grace period having passed. The log keeps their
+/// history; replay drops exactly these, so it rebuilds the same projection.
+public struct TicketsPurged: Sendable, Hashable {
+    /// The pool the dropped tickets belong to.
+    public var pool: PoolID
+    /// When the sweeper dropped them.
+    public var at: Timestamp
+    /// The dropped tickets, strictly rising.
+    public var locators: [TicketLocator]
+
+    /// A purge of `locators` (sorted here) at `at`.
+    public init(pool: PoolID, at: Timestamp, locators: [TicketLocator]) {
+        self.pool = pool
+        self.at = at
+        self.locators = locators.sorted()
+    }
 }
 
 /// Why a redemption was refused.

@@ -34,8 +34,10 @@ public struct UserID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Validates `rawValue`; throws ``LedgerError/invalidArgument(_:_:)`` when it is not a user id.
     public init(_ rawValue: String) throws(LedgerError) {
+        // Printable ASCII needs no look-up of Unicode properties (replay decodes millions).
+        let printableASCII = rawValue.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f }
         guard !rawValue.isEmpty, rawValue.utf8.count <= Self.maxLength,
-              !rawValue.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+              printableASCII || !rawValue.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
               !rawValue.unicodeScalars.contains("\u{FFFD}")
         else {
             throw .invalidArgument("user", "must be 1 to \(Self.maxLength) bytes of UTF-8 text without control characters")

@@ -46,7 +46,7 @@ final class UsersView: Sendable {
         overlay.users = [:]  // let `users` own the storage while it grows
         try tickets.forEachEvent(after: overlay.applied, through: meta.head.sequence) { sequence, event in
             var consumed: TicketState?
-            if case .ticketConsumed(let e) = event { consumed = try tickets.ticket(e.locator) }
+            if case .ticketConsumed(let e) = event { consumed = try tickets.ticket(e.locator) ?? tickets.purgedTicket(e.locator) }
             try Projector.applyToUsers(event, sequence: sequence, ticket: consumed, to: &users)
         }
         overlay.users = users.overlay

@@ -55,6 +55,8 @@ struct WriteBatch {
 
     /// Where the log stands now.
     var head: ChainHead { meta.head }
+    /// The tickets side as this batch sees it (for the sweeper's purge, `WriteBatch+Purge.swift`).
+    var projections: LMDBProjections { tickets.store }
 
     /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.
     @discardableResult
@@ -142,6 +144,7 @@ struct WriteBatch {
             }
             try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
         }
+        try purgeSettled(now: now, limit: limit)
         return due.count
     }
 
@@ -211,5 +214,10 @@ struct CachedTickets: TicketProjections {
 
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {
         try store.setDue(locator, at: expiresAt, present)
+    }
+
+    mutating func removeTicket(_ locator: TicketLocator) throws {
+        try store.removeTicket(locator)
+        memo.tickets[locator] = nil
     }
 }

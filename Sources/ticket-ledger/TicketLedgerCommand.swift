@@ -21,8 +21,9 @@ struct TicketLedgerCommand: ParsableCommand {
               ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
             """,
         subcommands: [
-            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, BenchCommand.self,
-            ServeCommand.self, DemoCommand.self,
+            PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, AuditCommand.self,
+            DigestCommand.self, InspectCommand.self, ExportCommand.self, RebuildCommand.self, BenchCommand.self,
+            ServeCommand.self, DemoCommand.self, GenerateCommand.self,
         ]
     )
 

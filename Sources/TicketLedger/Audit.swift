@@ -1,0 +1,598 @@
+import Dispatch
+import LMDB
+import Synchronization
+
+/// One thing an audit found wrong: at which sequence, which rule, and what exactly.
+public struct AuditFinding: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The event the finding is about (the head's sequence for projection findings).
+    public var sequence: UInt64
+    /// The rule broken, e.g. `chain`, `sequence`, `single-use`, `projection-users`.
+    public var rule: String
+    /// What was found; never a ticket or a secret.
+    public var detail: String
+
+    /// A finding at `sequence` of `rule`.
+    public init(sequence: UInt64, rule: String, detail: String) {
+        self.sequence = sequence
+        self.rule = rule
+        self.detail = detail
+    }
+
+    public var description: String { "\(sequence)\t\(rule)\t\(detail)" }
+}
+
+/// How far a running audit has come.
+public struct AuditProgress: Sendable {
+    /// Events replayed so far.
+    public var events: UInt64
+    /// Events in the log (the head's sequence).
+    public var total: UInt64
+    /// Seconds since the replay started.
+    public var elapsedSeconds: Double
+
+    /// Events replayed per second so far.
+    public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(events) / elapsedSeconds : 0 }
+    /// Seconds left at the rate so far.
+    public var secondsLeft: Double {
+        let rate = eventsPerSecond
+        return rate > 0 ? Double(total > events ? total - events : 0) / rate : 0
+    }
+}
+
+/// What an audit checks beyond the log itself, and where it reports progress.
+public struct AuditOptions: Sendable {
+    /// A head kept from earlier (`digest`): the chain at its sequence must have its hash.
+    public var expectedDigest: ChainHead?
+    /// Called every `progressInterval` events from the replaying thread.
+    public var progress: (@Sendable (AuditProgress) -> Void)?
+    /// How many events between progress reports.
+    public var progressInterval: UInt64
+    /// The most findings kept; the rest are only counted (a wrecked log can break every rule).
+    public var maxFindings: Int
+
+    /// Options; by default no expected digest and no progress reports.
+    public init(
+        expectedDigest: ChainHead? = nil, progress: (@Sendable (AuditProgress) -> Void)? = nil,
+        progressInterval: UInt64 = 1 << 18, maxFindings: Int = 10_000
+    ) {
+        self.expectedDigest = expectedDigest
+        self.progress = progress
+        self.progressInterval = max(1, progressInterval)
+        self.maxFindings = max(1, maxFindings)
+    }
+}
+
+/// The outcome of an audit.
+public struct AuditReport: Sendable, Encodable {
+    /// Whether every check held.
+    public var ok: Bool { findings.isEmpty && findingsOmitted == 0 }
+    /// Events in the log, as far as the head `meta` records.
+    public var events: UInt64
+    /// The head `meta` records.
+    public var head: ChainHead
+    /// The chain as recomputed: the last event's sequence and recomputed hash.
+    public var computedHead: ChainHead
+    /// The sequence the stored users projection reflects (compared at exactly that point).
+    public var usersCheckpoint: UInt64
+    /// Every finding, by sequence (at most ``AuditOptions/maxFindings``).
+    public var findings: [AuditFinding]
+    /// Findings beyond the ones kept.
+    public var findingsOmitted: Int
+    /// How long the audit took.
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case ok, events, head, computedHead, usersCheckpoint, findings, findingsOmitted, seconds
+    }
+
+    /// `head` and `computedHead` as `SEQ:HEX`, the form `--expect-digest` takes.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ok, forKey: .ok)
+        try c.encode(events, forKey: .events)
+        try c.encode(head.description, forKey: .head)
+        try c.encode(computedHead.description, forKey: .computedHead)
+        try c.encode(usersCheckpoint, forKey: .usersCheckpoint)
+        try c.encode(findings, forKey: .findings)
+        try c.encode(findingsOmitted, forKey: .findingsOmitted)
+        try c.encode(seconds, forKey: .seconds)
+    }
+}
+
+extension ChainHead {
+    /// Parses `SEQ:HEX` (a decimal sequence, a colon, 64 hexadecimal digits), as `digest` prints it.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let sequence = UInt64(parts[0]), let hash = SHA256Digest(hex: String(parts[1])) else { return nil }
+        self.init(sequence: sequence, hash: hash)
+    }
+}
+
+extension Transaction {
+    /// Calls `body` with each entry of `db` in key order until it returns `false`.
+    func forEachEntry(_ db: Database, _ body: (Entry) throws -> Bool) throws {
+        try withCursor(db) { cursor in
+            var entry = try cursor.first()
+            while let e = entry {
+                guard try body(e) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+}
+
+/// Findings, capped.
+struct FindingList {
+    var items: [AuditFinding] = []
+    var omitted = 0
+    let limit: Int
+
+    mutating func add(_ sequence: UInt64, _ rule: String, _ detail: @autoclosure () -> String) {
+        if items.count < limit {
+            items.append(AuditFinding(sequence: sequence, rule: rule, detail: detail()))
+        } else {
+            omitted += 1
+        }
+    }
+}
+
+/// Drops the resident copies of the map pages a scan has passed (see
+/// `Environment.dropResidentPages`), every so many records.
+struct ResidentPageTrimmer {
+    let environment: Environment
+    var low: UnsafeRawPointer?
+    var high: UnsafeRawPointer?
+    var count = 0
+
+    mutating func saw(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress else { return }
+        if low.map({ start < $0 }) ?? true { low = start }
+        let end = start + bytes.count
+        if high.map({ end > $0 }) ?? true { high = end }
+        count += 1
+        if count >= 16_384 { trim() }
+    }
+
+    mutating func trim() {
+        if let low, let high { environment.dropResidentPages(from: low, to: high) }
+        (low, high, count) = (nil, nil, 0)
+    }
+}
+
+/// The audit: a replay of the whole log into fresh in-memory projections (the same
+/// ``Projector`` as the live path) plus the checks of issue 3. Reads only, in read transactions.
+///
+/// Two threads share the work: one recomputes the hash chain, the other decodes, applies and
+/// checks the rules; each streams the log through its own cursor and keeps no events.
+enum Auditor {
+    static func run(_ store: StoreHandle, options: AuditOptions) throws(LedgerError) -> AuditReport {
+        let started = monotonicNanoseconds()
+        let channel = EventChannel()
+        return try store.read { txn -> AuditReport in
+            let meta = try store.meta(txn)
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global(qos: .userInitiated).async {
+                let result = Result { () throws(LedgerError) in
+                    try readChainAndDecode(store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings, into: channel)
+                }
+                channel.finish(result)
+                done.signal()
+            }
+            var findings = FindingList(limit: options.maxFindings)
+            do {
+                try replayAndCheck(store, txn: txn, meta: meta, options: options, started: started, channel: channel, findings: &findings)
+            } catch {
+                channel.cancel()
+                done.wait()
+                throw error
+            }
+            done.wait()
+            let verified = try channel.outcome()
+            var all = verified.findings.items + findings.items
+            all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
+            let kept = Array(all.prefix(options.maxFindings))
+            return AuditReport(
+                events: meta.head.sequence, head: meta.head, computedHead: verified.computedHead,
+                usersCheckpoint: meta.usersSequence, findings: kept,
+                findingsOmitted: verified.findings.omitted + findings.omitted + (all.count - kept.count),
+                seconds: Double(monotonicNanoseconds() - started) / 1e9)
+        }
+    }
+
+    struct ChainResult: Sendable {
+        var findings: FindingList
+        var computedHead: ChainHead
+    }
+
+    /// Decoded events on their way from the reading thread to the replaying one: a bounded
+    /// queue of batches, so memory stays flat however long the log is.
+    final class EventChannel: Sendable {
+        typealias Batch = [(UInt64, LedgerEvent?)]
+        static let batchSize = 4096
+        private let slots = DispatchSemaphore(value: 4)
+        private let items = DispatchSemaphore(value: 0)
+        private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
+        private let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
+
+        /// Queues a batch, waiting while four are queued; `false` once the reader gave up.
+        func send(_ batch: Batch) -> Bool {
+            slots.wait()
+            let cancelled = queue.withLock { state -> Bool in
+                if !state.cancelled { state.batches.append(batch) }
+                return state.cancelled
+            }
+            items.signal()
+            return !cancelled
+        }
+
+        /// The next batch, or `nil` once the sender finished and everything was taken.
+        func receive() -> Batch? {
+            while true {
+                items.wait()
+                let next = queue.withLock { state -> (Batch?, Bool) in
+                    state.batches.isEmpty ? (nil, state.finished) : (state.batches.removeFirst(), false)
+                }
+                if let batch = next.0 {
+                    slots.signal()
+                    return batch
+                }
+                if next.1 { return nil }
+            }
+        }
+
+        /// The sender is done (with the chain check's outcome).
+        func finish(_ outcome: Result<ChainResult, LedgerError>) {
+            result.withLock { $0 = outcome }
+            queue.withLock { $0.finished = true }
+            items.signal()
+        }
+
+        /// The receiver gave up: the sender stops at its next batch.
+        func cancel() {
+            queue.withLock { $0.cancelled = true; $0.batches = [] }
+            for _ in 0..<4 { slots.signal() }
+        }
+
+        func outcome() throws(LedgerError) -> ChainResult {
+            guard let outcome = result.withLock({ $0 }) else {
+                throw LedgerError.storage(path: "", operation: "audit", message: "the chain check did not finish")
+            }
+            return try outcome.get()
+        }
+    }
+
+    /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, every
+    /// record's stored hash is SHA-256(previous hash ‖ payload), the chain ends at the head
+    /// `meta` records, and (with `expect`) has the expected hash at its sequence. Decodes each
+    /// record for the replaying thread (`nil` for a record that does not decode).
+    static func readChainAndDecode(
+        _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, into channel: EventChannel
+    ) throws(LedgerError) -> ChainResult {
+        var findings = FindingList(limit: limit)
+        let (previous, lastSeen): (SHA256Digest, UInt64) = try store.read { txn in
+            let meta = try store.meta(txn)
+            var trimmer = ResidentPageTrimmer(environment: store.environment)
+            var previous = SHA256Digest.zero
+            var expected: UInt64 = 1
+            var lastSeen: UInt64 = 0
+            var batch: EventChannel.Batch = []
+            batch.reserveCapacity(EventChannel.batchSize)
+            var open = true
+            if let expect, expect.sequence == 0, expect.hash != .zero {
+                findings.add(0, "expected-digest", "the chain starts at hash 0…0, not \(expect.hash.hex)")
+            }
+            try txn.forEachEntry(store.layout.events) { e in
+                guard let sequence = UInt64(bigEndianBytes: e.key) else {
+                    findings.add(expected, "sequence", "an events key of \(e.key.count) bytes is not a sequence number")
+                    return true
+                }
+                if sequence > last { return false }
+                if sequence != expected {
+                    if sequence > expected {
+                        findings.add(expected, "sequence", expected == sequence - 1
+                            ? "event \(expected) is missing" : "events \(expected)…\(sequence - 1) are missing")
+                    } else {
+                        findings.add(sequence, "sequence", "event \(sequence) is out of order (sequences start at 1)")
+                    }
+                }
+                expected = sequence &+ 1
+                lastSeen = sequence
+                trimmer.saw(e.value)
+                var event: LedgerEvent?
+                do {
+                    let (payload, stored) = try EventCodec.split(e.value)
+                    let computed = previous.chained(with: payload)
+                    if computed != stored {
+                        findings.add(sequence, "chain", "event \(sequence)'s stored hash is not SHA-256(previous hash ‖ record): this event or the one before it was changed, removed or moved")
+                    }
+                    if let expect, expect.sequence == sequence, expect.hash != computed {
+                        findings.add(sequence, "expected-digest", "the chain at \(sequence) is \(computed.hex), not the expected \(expect.hash.hex)")
+                    }
+                    // Go on from the stored hash, so one changed event is one finding.
+                    previous = stored
+                    event = try EventCodec.decode(payload: payload)
+                } catch {
+                    findings.add(sequence, "decode", "\(error)")
+                }
+                batch.append((sequence, event))
+                if batch.count >= EventChannel.batchSize {
+                    open = channel.send(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+                return open
+            }
+            if open && !batch.isEmpty { _ = channel.send(batch) }
+            trimmer.trim()
+            if lastSeen < last {
+                findings.add(lastSeen + 1, "sequence", "the log ends at \(lastSeen), before the head \(last) that meta records")
+            }
+            if lastSeen == last, previous != meta.head.hash {
+                findings.add(last, "head", "the chain's last hash \(previous.hex) is not the head \(meta.head.hash.hex) that meta records")
+            }
+            if let expect, expect.sequence > lastSeen {
+                findings.add(expect.sequence, "expected-digest", "the log holds \(lastSeen) events; the expected digest is at \(expect.sequence)")
+            }
+            return (previous, lastSeen)
+        }
+        return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous))
+    }
+
+    /// Rules 2 and 3, on the calling thread: replays the decoded events into fresh projections,
+    /// checking the rules the log can prove, and compares the stored projections with the
+    /// replayed ones (users at the users checkpoint, the rest at the head).
+    static func replayAndCheck(
+        _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
+        channel: EventChannel, findings: inout FindingList
+    ) throws {
+        var replay = ReplayState()
+        var usersCompared = false
+        let checkpoint = meta.usersSequence
+        if checkpoint == 0 {
+            try compareUsers(store, txn: txn, replay: replay.users, at: 0, findings: &findings)
+            usersCompared = true
+        }
+        var count: UInt64 = 0
+        let interval = options.progressInterval
+        while let batch = channel.receive() {
+            for (sequence, decoded) in batch {
+                if !usersCompared && sequence > checkpoint {
+                    try compareUsers(store, txn: txn, replay: replay.users, at: checkpoint, findings: &findings)
+                    usersCompared = true
+                }
+                count += 1
+                if count % interval == 0, let progress = options.progress {
+                    progress(AuditProgress(
+                        events: count, total: meta.head.sequence, elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9))
+                }
+                guard let event = decoded else { continue }  // reported as `decode`
+                checkRules(event, sequence: sequence, replay: replay.tickets, findings: &findings)
+                do {
+                    try replay.apply(event, sequence: sequence)
+                } catch let inconsistent as InconsistentEvent {
+                    findings.add(sequence, inconsistent.rule, inconsistent.detail)
+                    if inconsistent.rule == "consume-without-issue", case .ticketConsumed(let c) = event {
+                        refineConsumeWithoutIssue(store, txn: txn, locator: c.locator, sequence: sequence, findings: &findings)
+                    }
+                }
+                if sequence == checkpoint && !usersCompared {
+                    try compareUsers(store, txn: txn, replay: replay.users, at: sequence, findings: &findings)
+                    usersCompared = true
+                }
+            }
+        }
+        if !usersCompared {
+            try compareUsers(store, txn: txn, replay: replay.users, at: checkpoint, findings: &findings)
+        }
+        // Events stored past the head `meta` records (the reading thread stops at the head).
+        let beyond = try txn.withCursor(store.layout.events) { cursor in try cursor.last().flatMap { UInt64(bigEndianBytes: $0.key) } }
+        if let beyond, beyond > meta.head.sequence {
+            findings.add(meta.head.sequence + 1, "head", "the log holds events up to \(beyond), after the head \(meta.head.sequence) that meta records")
+        }
+        try compareTickets(store, txn: txn, replay: replay.tickets, at: meta.head.sequence, findings: &findings)
+    }
+
+    /// The rules the projector does not enforce, checked against the state before `event`.
+    static func checkRules(_ event: LedgerEvent, sequence: UInt64, replay: ReplayTickets, findings: inout FindingList) {
+        switch event {
+        case .poolConfigured(let e):
+            if e.policy.secretRequired && e.secret == nil {
+                findings.add(sequence, "secret-policy", "pool '\(e.pool)' requires a secret but was configured without one")
+            }
+        case .ticketIssued(let e):
+            guard let pool = replay.pools[e.pool] else {
+                findings.add(sequence, "issue-unconfigured-pool", "a ticket was issued in pool '\(e.pool)', which was never configured")
+                return
+            }
+            if e.expiresAt != e.at.advanced(by: pool.policy.ticketLifetime) {
+                findings.add(sequence, "issue-lifetime", "ticket \(TicketLocator(sequence: sequence)) expires at \(e.expiresAt), not issue time + the pool's lifetime")
+            }
+        case .ticketConsumed(let e):
+            if let pool = replay.pools[e.pool] {
+                if pool.policy.secretRequired && pool.secret == nil {
+                    findings.add(sequence, "secret-required", "ticket \(e.locator) was consumed in pool '\(e.pool)', which required a secret but had none to check against")
+                }
+            } else {
+                findings.add(sequence, "unconfigured-pool", "ticket \(e.locator) was consumed in pool '\(e.pool)', which was never configured")
+            }
+            if let ticket = replay.tickets[e.locator.sequence], ticket.status == .issued, e.at >= ticket.expiresAt {
+                findings.add(sequence, "consume-after-expiry", "ticket \(e.locator) was consumed at \(e.at), at or after its expiry \(ticket.expiresAt)")
+            }
+        case .ticketExpired(let e):
+            if let ticket = replay.tickets[e.locator.sequence] {
+                if e.at < ticket.expiresAt {
+                    findings.add(sequence, "expire-before-expiry", "ticket \(e.locator) was expired at \(e.at), before its expiry \(ticket.expiresAt)")
+                }
+                if ticket.pool != e.pool {
+                    findings.add(sequence, "same-pool", "ticket \(e.locator) of pool '\(ticket.pool)' expired in pool '\(e.pool)'")
+                }
+            }
+        case .redemptionRejected, .ticketsPurged:
+            break
+        }
+    }
+
+    /// A consume of a ticket the projection no longer holds: when the log shows it was issued
+    /// (and so was consumed or expired, then purged), that is a second use.
+    static func refineConsumeWithoutIssue(
+        _ store: StoreHandle, txn: Transaction, locator: TicketLocator, sequence: UInt64, findings: inout FindingList
+    ) {
+        guard locator.sequence < sequence else { return }
+        let issued = (try? txn.withValue(store.layout.events, key: locator.sequence.bigEndianBytes) { bytes -> Bool in
+            guard let bytes, let (payload, _) = try? EventCodec.split(bytes),
+                  case .ticketIssued? = try? EventCodec.decode(payload: payload) else { return false }
+            return true
+        }) ?? false
+        if issued {
+            findings.add(sequence, "single-use", "ticket \(locator) was issued at \(locator.sequence), used up and purged before this consume")
+        }
+    }
+
+    // MARK: - Projections, field by field
+
+    static func compareUsers(_ store: StoreHandle, txn: Transaction, replay: ReplayUsers, at sequence: UInt64, findings: inout FindingList) throws {
+        var seen = 0
+        try txn.forEachEntry(store.layout.users) { e in
+            guard let key = UserKey(bytes: e.key) else {
+                findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
+                return true
+            }
+            seen += 1
+            let name = "user '\(key.user)' of pool '\(key.pool)'"
+            let stored: UserState
+            do {
+                stored = try UserState(decoding: e.value)
+            } catch {
+                findings.add(sequence, "projection-users", "\(name): \(error)")
+                return true
+            }
+            guard let rebuilt = replay.users[key] else {
+                findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
+                return true
+            }
+            let fields = differingFields(stored, rebuilt)
+            if !fields.isEmpty {
+                findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
+            }
+            return true
+        }
+        if seen != replay.users.count {
+            for key in replay.users.keys.sorted() {
+                let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }
+                if !present {
+                    findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
+                }
+            }
+        }
+    }
+
+    static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: ReplayTickets, at head: UInt64, findings: inout FindingList) throws {
+        // tickets
+        var seen = 0
+        try txn.forEachEntry(store.layout.tickets) { e in
+            guard let sequence = UInt64(bigEndianBytes: e.key) else {
+                findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
+                return true
+            }
+            seen += 1
+            let locator = TicketLocator(sequence: sequence)
+            let stored: TicketState
+            do {
+                stored = try TicketState(decoding: e.value)
+            } catch {
+                findings.add(head, "projection-tickets", "ticket \(locator): \(error)")
+                return true
+            }
+            guard let rebuilt = replay.tickets[sequence] else {
+                findings.add(head, "projection-tickets", "ticket \(locator) is stored but the replay has no such ticket")
+                return true
+            }
+            let fields = differingFields(stored, rebuilt)
+            if !fields.isEmpty {
+                findings.add(head, "projection-tickets", "ticket \(locator) differs from the replay in \(fields.joined(separator: ", "))")
+            }
+            return true
+        }
+        if seen != replay.tickets.count {
+            for sequence in replay.tickets.keys.sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
+                findings.add(head, "projection-tickets", "ticket \(TicketLocator(sequence: sequence)) is missing from the stored projection")
+            }
+        }
+        // pools
+        var poolsSeen = 0
+        try txn.forEachEntry(store.layout.pools) { e in
+            poolsSeen += 1
+            let id = PoolID(unchecked: String(decoding: e.key, as: UTF8.self))
+            let stored: PoolState
+            do {
+                stored = try PoolState(decoding: e.value)
+            } catch {
+                findings.add(head, "projection-pools", "pool '\(id)': \(error)")
+                return true
+            }
+            guard let rebuilt = replay.pools[id] else {
+                findings.add(head, "projection-pools", "pool '\(id)' is stored but was never configured")
+                return true
+            }
+            var fields: [String] = []
+            if stored.policy != rebuilt.policy { fields.append("policy") }
+            if stored.secret != rebuilt.secret { fields.append("secret digest") }
+            if stored.configuredAt != rebuilt.configuredAt { fields.append("configuredAt") }
+            if !fields.isEmpty {
+                findings.add(head, "projection-pools", "pool '\(id)' differs from the replay in \(fields.joined(separator: ", "))")
+            }
+            return true
+        }
+        if poolsSeen != replay.pools.count {
+            for id in replay.pools.keys.sorted() where try txn.withValue(store.layout.pools, key: Array(id.rawValue.utf8), { $0 == nil }) {
+                findings.add(head, "projection-pools", "pool '\(id)' is missing from the stored projection")
+            }
+        }
+        // the expiry index
+        var dueSeen = 0
+        try txn.forEachEntry(store.layout.due) { e in
+            guard e.key.count == 16,
+                  let expires = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[0..<8])),
+                  let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[8..<16]))
+            else {
+                findings.add(head, "projection-due", "an expiry index key is not 16 bytes")
+                return true
+            }
+            dueSeen += 1
+            let due = DueEntry(expiresAt: Int64(bitPattern: expires), locator: sequence)
+            if !replay.due.contains(due) {
+                findings.add(head, "projection-due", "the expiry index lists ticket \(TicketLocator(sequence: sequence)) at \(Timestamp(millisecondsSince1970: due.expiresAt)), which the replay has not due")
+            }
+            return true
+        }
+        if dueSeen != replay.due.count {
+            let missing = replay.due.sorted { ($0.expiresAt, $0.locator) < ($1.expiresAt, $1.locator) }
+            for due in missing where try txn.withValue(store.layout.due, key: due.key, { $0 == nil }) {
+                findings.add(head, "projection-due", "ticket \(TicketLocator(sequence: due.locator)) is missing from the expiry index")
+            }
+        }
+    }
+
+    static func differingFields(_ a: UserState, _ b: UserState) -> [String] {
+        var out: [String] = []
+        if a.profile != b.profile { out.append("profile") }
+        if a.signedUp != b.signedUp { out.append("signedUp") }
+        if a.loginsCount != b.loginsCount { out.append("loginsCount (\(a.loginsCount) stored, \(b.loginsCount) replayed)") }
+        if a.lastLogin != b.lastLogin { out.append("lastLogin") }
+        if a.lastIP != b.lastIP { out.append("lastIP") }
+        return out
+    }
+
+    static func differingFields(_ a: TicketState, _ b: TicketState) -> [String] {
+        var out: [String] = []
+        if a.status != b.status { out.append("status (\(a.status.rawValue) stored, \(b.status.rawValue) replayed)") }
+        if a.pool != b.pool { out.append("pool") }
+        if a.user != b.user { out.append("user") }
+        if a.issuedAt != b.issuedAt { out.append("issuedAt") }
+        if a.expiresAt != b.expiresAt { out.append("expiresAt") }
+        if a.consumedAt != b.consumedAt { out.append("consumedAt") }
+        if a.expiredAt != b.expiredAt { out.append("expiredAt") }
+        if a.ip != b.ip { out.append("ip") }
+        if a.verifierDigest != b.verifierDigest { out.append("verifier digest") }
+        return out
+    }
+}

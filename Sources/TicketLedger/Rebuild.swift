@@ -1,0 +1,109 @@
+import LMDB
+
+/// What a rebuild wrote.
+public struct RebuildReport: Sendable, Encodable {
+    /// The sequence the rebuilt projections reflect (the head when the rebuild committed).
+    public var sequence: UInt64
+    /// Tickets written to the tickets projection.
+    public var tickets: Int
+    /// Pools written.
+    public var pools: Int
+    /// Expiry-index entries written.
+    public var due: Int
+    /// Users written (the users checkpoint is now the head).
+    public var users: Int
+    /// How long the rebuild took.
+    public var seconds: Double
+}
+
+enum Rebuilder {
+    /// Replays the log into memory, then replaces `tickets`, `pools`, `due` and `users` and
+    /// sets the users checkpoint to the head, all in **one** write transaction: a crash at any
+    /// point before its commit leaves the old projections, and readers see the old or the new,
+    /// never a mix.
+    ///
+    /// The long replay runs in a read transaction first; the write transaction only applies the
+    /// events appended meanwhile and writes the records, sorted, with `MDB_APPEND` (fresh pages
+    /// filled in order, the fewest dirty pages). If even so they exceed LMDB's per-transaction
+    /// dirty-page limit (`MDB_TXN_FULL`), nothing changes and the error says so.
+    static func run(_ store: StoreHandle) throws(LedgerError) -> RebuildReport {
+        let started = monotonicNanoseconds()
+        let replay = try store.read { txn -> ReplayState in
+            let meta = try store.meta(txn)
+            var replay = ReplayState()
+            try replayEvents(store, txn: txn, after: 0, through: meta.head.sequence, into: &replay)
+            return replay
+        }
+        do {
+            return try store.environment.write { txn -> RebuildReport in
+                var meta = try store.meta(txn)
+                var state = replay
+                try replayEvents(store, txn: txn, after: state.sequence, through: meta.head.sequence, into: &state)
+                let layout = store.layout
+                let replace = { (db: Database, records: [([UInt8], [UInt8])]) throws in
+                    try replaceAll(txn, db, records)
+                }
+                try replace(layout.tickets, state.tickets.tickets.map { ($0.key.bigEndianBytes, $0.value.encoded()) })
+                try replace(layout.pools, state.tickets.pools.map { (Array($0.key.rawValue.utf8), $0.value.encoded()) })
+                try replace(layout.due, state.tickets.due.map { ($0.key, [UInt8]()) })
+                try replace(layout.users, state.users.users.map { ($0.key.bytes, $0.value.encoded()) })
+                meta.usersSequence = meta.head.sequence
+                try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
+                return RebuildReport(
+                    sequence: meta.head.sequence, tickets: state.tickets.tickets.count, pools: state.tickets.pools.count,
+                    due: state.tickets.due.count, users: state.users.users.count,
+                    seconds: Double(monotonicNanoseconds() - started) / 1e9)
+            }
+        } catch let e as LMDBError where e.code == .transactionFull {
+            throw .storage(
+                path: store.path, operation: "rebuild",
+                message: "the rebuilt projections exceed LMDB's dirty-page limit for one write transaction (MDB_TXN_FULL); nothing was changed")
+        } catch {
+            throw ledgerError(error, path: store.path)
+        }
+    }
+
+    /// Empties `db` and writes `records` in key order with `MDB_APPEND`.
+    static func replaceAll(_ txn: Transaction, _ db: Database, _ records: [([UInt8], [UInt8])]) throws {
+        try txn.clear(db)
+        for (key, value) in records.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) {
+            try txn.put(db, key: key, value: value, append: true)
+        }
+    }
+
+    /// Applies events `(after, through]` to `replay`, checking that they are gap-free and chain,
+    /// refusing (``LedgerError/corrupted(path:detail:)``) a log the audit would fault.
+    static func replayEvents(_ store: StoreHandle, txn: Transaction, after: UInt64, through last: UInt64, into replay: inout ReplayState) throws {
+        guard after < last else { return }
+        var previous: SHA256Digest = .zero
+        if after > 0 {
+            previous = try txn.withValue(store.layout.events, key: after.bigEndianBytes) { bytes in
+                guard let bytes else { throw LedgerError.corrupted(path: store.path, detail: "event \(after) is missing") }
+                return try EventCodec.split(bytes).hash
+            }
+        }
+        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        defer { trimmer.trim() }
+        var expected = after + 1
+        try txn.withCursor(store.layout.events) { cursor in
+            var entry = try cursor.seek(atLeast: expected.bigEndianBytes)
+            while let e = entry, expected <= last {
+                guard UInt64(bigEndianBytes: e.key) == expected else {
+                    throw LedgerError.corrupted(path: store.path, detail: "the log has a gap before event \(expected); run `audit`")
+                }
+                trimmer.saw(e.value)
+                let (payload, stored) = try EventCodec.split(e.value)
+                guard previous.chained(with: payload) == stored else {
+                    throw LedgerError.corrupted(path: store.path, detail: "event \(expected) breaks the hash chain; run `audit`")
+                }
+                previous = stored
+                try replay.apply(try EventCodec.decode(payload: payload), sequence: expected)
+                expected += 1
+                entry = try cursor.next()
+            }
+        }
+        guard expected > last else {
+            throw LedgerError.corrupted(path: store.path, detail: "the log ends at \(expected - 1), before its head \(last)")
+        }
+    }
+}

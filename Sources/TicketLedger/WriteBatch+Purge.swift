@@ -1,0 +1,75 @@
+import LMDB
+
+extension Ledger {
+    /// How long a consumed or expired ticket stays in the tickets projection after its
+    /// `expiresAt`, so that a replayed ticket is told `alreadyConsumed` (and the attempt is
+    /// recorded) rather than `unknown`. After it the sweeper drops the ticket with a
+    /// `TicketsPurged` event; the log keeps its history.
+    public static let ticketGracePeriod: Duration = .seconds(300)
+}
+
+extension WriteBatch {
+    /// Drops up to `limit` consumed or expired tickets whose `expiresAt` plus the grace period
+    /// is at or before `now`, appending one `TicketsPurged` per pool (so replay drops exactly
+    /// the same ones). Returns how many it dropped.
+    ///
+    /// The tickets database is keyed by issue sequence, so the oldest tickets come first; the
+    /// scan stops at the first ticket issued within the grace period (none after it can be due
+    /// unless the clock went back, and then they wait for a later sweep). Live tickets of
+    /// long-lived pools it passes on the way are skipped. Redemption does no extra work for this.
+    @discardableResult
+    mutating func purgeSettled(now: Timestamp, limit: Int) throws -> Int {
+        let grace = Ledger.ticketGracePeriod
+        let projections = self.projections
+        var byPool: [PoolID: [TicketLocator]] = [:]
+        var found = 0
+        try projections.txn.withCursor(projections.layout.tickets) { cursor in
+            var entry = try cursor.first()
+            while let e = entry, found < limit {
+                guard let sequence = UInt64(bigEndianBytes: e.key) else {
+                    throw LedgerError.corrupted(path: projections.path, detail: "a tickets key is not 8 bytes")
+                }
+                let state = try TicketState(decoding: e.value)
+                if state.issuedAt.advanced(by: grace) > now { break }
+                if state.status != .issued && state.expiresAt.advanced(by: grace) <= now {
+                    byPool[state.pool, default: []].append(TicketLocator(sequence: sequence))
+                    found += 1
+                }
+                entry = try cursor.next()
+            }
+        }
+        for pool in byPool.keys.sorted() {
+            guard let locators = byPool[pool] else { continue }
+            var start = 0
+            while start < locators.count {
+                let end = min(start + EventCodec.maxPurgedPerRecord, locators.count)
+                try append(.ticketsPurged(TicketsPurged(pool: pool, at: now, locators: Array(locators[start..<end]))))
+                start = end
+            }
+        }
+        return found
+    }
+}
+
+extension LMDBProjections {
+    mutating func removeTicket(_ locator: TicketLocator) throws {
+        try txn.delete(layout.tickets, key: locator.sequence.bigEndianBytes)
+    }
+}
+
+extension LMDBProjections {
+    /// A ticket the sweeper already purged, as its `TicketIssued` event describes it (status
+    /// `issued`): enough for the users half of `apply`, which needs only its pool, user and IP.
+    /// The users catch-up from the log tail (`UsersView`) needs it when a ticket consumed after
+    /// the last users checkpoint has since been purged. `nil` when the log has no such issue.
+    func purgedTicket(_ locator: TicketLocator) throws -> TicketState? {
+        try txn.withValue(layout.events, key: locator.sequence.bigEndianBytes) { bytes -> TicketState? in
+            guard let bytes else { return nil }
+            let (payload, _) = try EventCodec.split(bytes)
+            guard case .ticketIssued(let e) = try EventCodec.decode(payload: payload) else { return nil }
+            return TicketState(
+                status: .issued, pool: e.pool, user: e.user, issuedAt: e.at, expiresAt: e.expiresAt,
+                consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest)
+        }
+    }
+}

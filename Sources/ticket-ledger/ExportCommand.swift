@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import TicketLedger
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Print events as JSON Lines: seq, type, at, pool, ticket (the locator) and the event's fields.",
+        discussion: """
+            One object per line, for jq and other tools. Never prints verifier or secret digests,
+            nor profiles. Opens the store read-only.
+
+            Example:
+              ticket-ledger export ./store --from 1000 --to 2000 | jq -c 'select(.type == "TicketConsumed")'
+            """
+    )
+
+    @Argument(help: "The store's directory.") var dir: String
+    @Option(help: "The first sequence to print.") var from: UInt64 = 1
+    @Option(help: "The last sequence to print.") var to: UInt64 = .max
+
+    func validate() throws {
+        guard from <= to else { throw ValidationError("--from must not be after --to") }
+    }
+
+    func run() throws {
+        try runIsolated(store: dir)
+        let reader = try LedgerReader.open(at: dir)
+        defer { reader.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var buffer = Data()
+        buffer.reserveCapacity(1 << 16)
+        try reader.exportEvents(from: from, through: to) { logged in
+            buffer.append(try encoder.encode(logged))
+            buffer.append(0x0A)
+            if buffer.count >= 1 << 16 {
+                FileHandle.standardOutput.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        FileHandle.standardOutput.write(buffer)
+    }
+}
