@@ -24,6 +24,8 @@ public struct RedemptionBenchConfiguration: Sendable {
     public var naiveBaselineTickets: Int = 0
     /// A file to append each acknowledged redemption's locator to, right after the acknowledgement.
     public var ackLog: String?
+    /// Audit the store after the run (replays the whole log).
+    public var audit = true
     /// Called about twice a second with a progress line (for a terminal), or `nil`.
     public var progress: (@Sendable (String) -> Void)?
 
@@ -75,6 +77,8 @@ public struct RedemptionBenchReport: Sendable {
     public var issuedPerSecond: Double
     /// The naive baseline, when asked for.
     public var naive: RedemptionFigures?
+    /// The audit of the store after the run, when asked for.
+    public var audit: AuditReport?
     /// The store the run used (removed afterwards when it was a temporary one).
     public var directory: String
 }
@@ -128,8 +132,16 @@ public enum RedemptionBench {
                 tickets, pool: pool, secret: secret, ledger: ledger, workers: configuration.workers,
                 contention: configuration.contention, ackLog: ackLog, progress: configuration.progress)
         }
+        var audit: AuditReport?
+        if configuration.audit {
+            configuration.progress?("auditing the store")
+            let reader = try LedgerReader.open(at: directory)
+            defer { reader.close() }
+            audit = try reader.audit()
+        }
         return RedemptionBenchReport(
-            configuration: configuration, figures: figures, issuedPerSecond: issuedPerSecond, naive: naive, directory: directory)
+            configuration: configuration, figures: figures, issuedPerSecond: issuedPerSecond, naive: naive, audit: audit,
+            directory: directory)
     }
 
     /// Issues `count` tickets to users drawn at random, in chunks that share batches.

@@ -33,6 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also run a baseline: naive (one durable transaction per redeem).") var baseline: Baseline?
     @Option(name: .customLong("baseline-tickets"), help: "Tickets for the baseline run.") var baselineTickets = 20_000
     @Option(name: .customLong("ack-log"), help: "Append each acknowledged redemption's locator to this file.") var ackLog: String?
+    @Flag(name: .customLong("no-audit"), help: "Skip the audit of the store after the run.") var noAudit = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -52,6 +53,7 @@ struct BenchCommand: ParsableCommand {
         config.durability = durability.durability
         config.naiveBaselineTickets = baseline == .naive ? baselineTickets : 0
         config.ackLog = ackLog
+        config.audit = !noAudit
         if isatty(STDERR_FILENO) == 1 {
             config.progress = { line in FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) }
         }
@@ -70,6 +72,8 @@ struct BenchCommand: ParsableCommand {
             object["users"] = .number(Double(users))
             object["issued_per_s"] = .number(report.issuedPerSecond)
             object["exactly_once"] = .bool(f.exactlyOnce)
+            object["audit_ok"] = report.audit.map { .bool($0.ok) } ?? .null
+            object["audit_events"] = report.audit.map { .number(Double($0.events)) } ?? .null
             if let naive = report.naive {
                 object["baseline_naive"] = .object([
                     "redemptions_per_s": .number(naive.redemptionsPerSecond), "p50_us": .number(naive.p50Microseconds),
@@ -92,6 +96,7 @@ struct BenchCommand: ParsableCommand {
                 latency µs          p50 \(String(format: "%.0f", f.p50Microseconds))  p90 \(String(format: "%.0f", f.p90Microseconds))  p99 \(String(format: "%.0f", f.p99Microseconds))  max \(String(format: "%.0f", f.maxMicroseconds))
                 batches             \(f.batches), mean \(String(format: "%.1f", f.meanBatch)) per batch
                 exactly once        \(f.exactlyOnce ? "yes" : "NO")
+                audit               \(report.audit.map { $0.ok ? "ok (\($0.events) events replayed)" : "FAILED: \($0.findings.count) findings" } ?? "skipped")
                 """)
             if let naive = report.naive {
                 print("""
@@ -100,7 +105,12 @@ struct BenchCommand: ParsableCommand {
                     """)
             }
         }
-        if !f.exactlyOnce || report.naive.map({ !$0.exactlyOnce }) == true { throw ExitCode(1) }
+        if !f.exactlyOnce || report.naive.map({ !$0.exactlyOnce }) == true || report.audit.map({ !$0.ok }) == true {
+            if let audit = report.audit, !audit.ok {
+                for finding in audit.findings.prefix(20) { FileHandle.standardError.write(Data("audit: \(finding)\n".utf8)) }
+            }
+            throw ExitCode(1)
+        }
     }
 }
 
