@@ -128,6 +128,7 @@ if ProcessInfo.processInfo.environment["TICKET_LEDGER_BENCHMARKS"] == "1" {
             name: "Redemption",
             dependencies: [
                 "TicketLedger",
+                "TicketLedgerBench",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/Redemption",

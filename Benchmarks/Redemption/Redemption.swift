@@ -3,8 +3,8 @@
 import Benchmark
 import Dispatch
 import Foundation
-import Synchronization
 import TicketLedger
+import TicketLedgerBench
 
 /// A store with a pool and enough issued tickets for the run, removed at teardown.
 final class Fixture: @unchecked Sendable {
@@ -13,7 +13,7 @@ final class Fixture: @unchecked Sendable {
     let ledger: Ledger
     let pool: PoolID
     let directory: String
-    private(set) var tickets: [String] = []
+    private(set) var tickets: [IssuedTicket] = []
     private var next = 0
     private let lock = NSLock()
 
@@ -40,13 +40,13 @@ final class Fixture: @unchecked Sendable {
             let chunk = try (0..<min(4096, count - made)).map { _ in
                 IssueRequest(pool: pool, user: try UserID("user-\(Int.random(in: 0..<users))"), ip: "10.0.0.1")
             }
-            for result in try ledger.issueTickets(chunk) { tickets.append(try result.get().ticket.text) }
+            for result in try ledger.issueTickets(chunk) { tickets.append(try result.get()) }
             made += chunk.count
         }
     }
 
     /// Takes `n` fresh tickets.
-    func take(_ n: Int) -> ArraySlice<String> {
+    func take(_ n: Int) -> ArraySlice<IssuedTicket> {
         lock.lock()
         defer { lock.unlock() }
         let slice = tickets[next..<min(tickets.count, next + n)]
@@ -58,28 +58,6 @@ final class Fixture: @unchecked Sendable {
         ledger.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
-}
-
-/// Redeems `tickets` with `workers` threads, each ticket raced by `contention` of them.
-func redeemConcurrently(_ fixture: Fixture, _ tickets: ArraySlice<String>, workers: Int, contention: Int) {
-    let calls = tickets.count * contention
-    let base = tickets.startIndex
-    let next = Atomic<Int>(0)
-    let group = DispatchGroup()
-    for _ in 0..<workers {
-        group.enter()
-        let thread = Thread {
-            defer { group.leave() }
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < calls else { return }
-                blackHole(try? fixture.ledger.redeem(ticket: tickets[base + i / contention], pool: fixture.pool, secret: "s"))
-            }
-        }
-        thread.stackSize = 256 * 1024
-        thread.start()
-    }
-    group.wait()
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -95,7 +73,9 @@ let benchmarks: @Sendable () -> Void = {
                 closure: { benchmark, fixture in
                     let tickets = fixture.take(benchmark.scaledIterations.count / contention)
                     benchmark.startMeasurement()
-                    redeemConcurrently(fixture, tickets, workers: workers, contention: contention)
+                    blackHole(try? RedemptionBench.redeemConcurrently(
+                        Array(tickets), pool: fixture.pool, secret: "s", ledger: fixture.ledger, workers: workers,
+                        contention: contention))
                     benchmark.stopMeasurement()
                 },
                 setup: { try Fixture(durability: .durable, tickets: 21_000) },
@@ -125,7 +105,7 @@ let benchmarks: @Sendable () -> Void = {
         closure: { benchmark, fixture in
             let ticket = fixture.take(1)
             benchmark.startMeasurement()
-            for t in ticket { blackHole(try? fixture.ledger.redeem(ticket: t, pool: fixture.pool, secret: "s")) }
+            for t in ticket { blackHole(try? fixture.ledger.redeem(ticket: t.ticket.text, pool: fixture.pool, secret: "s")) }
             benchmark.stopMeasurement()
         },
         setup: { try Fixture(durability: .none, tickets: 11_000) },

@@ -35,14 +35,7 @@ enum EventCodec {
             w.string(e.pool.rawValue)
             w.i64(e.policy.ticketLifetime.wholeMilliseconds)
             w.bool(e.policy.secretRequired)
-            if let secret = e.secret {
-                w.u8(1)
-                w.u64(secret.salt.0)
-                w.u64(secret.salt.1)
-                w.digest(secret.digest)
-            } else {
-                w.u8(0)
-            }
+            SecretDigest.write(e.secret, into: &w)
         case .ticketIssued(let e):
             w.u8(Kind.ticketIssued.rawValue)
             w.i64(e.at.millisecondsSince1970)
@@ -122,11 +115,7 @@ enum EventCodec {
             let lifetime = Duration.milliseconds(lifetimeMs)
             guard PoolPolicy.lifetimeBounds.contains(lifetime) else { throw r.failure("ticket lifetime \(lifetimeMs) ms is out of bounds") }
             let required = try r.bool()
-            var secret: SecretDigest?
-            if try r.bool() {
-                let salt = (try r.u64(), try r.u64())
-                secret = SecretDigest(salt: salt, digest: try r.digest())
-            }
+            let secret = try SecretDigest.read(from: &r)
             event = .poolConfigured(PoolConfigured(
                 pool: pool, at: at, policy: PoolPolicy(ticketLifetime: lifetime, secretRequired: required), secret: secret))
         case .ticketIssued:

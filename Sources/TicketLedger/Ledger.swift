@@ -413,11 +413,7 @@ final class Engine: Sendable {
     }
 
     func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
-        do {
-            return try environment.read(body)
-        } catch {
-            throw ledgerError(error, path: path)
-        }
+        try StoreHandle(environment: environment, layout: layout, path: path).read(body)
     }
 
     /// Checkpoints the users projection (when asked) and closes the environment.

@@ -151,14 +151,7 @@ struct PoolState: Sendable, Hashable {
         w.i64(policy.ticketLifetime.wholeMilliseconds)
         w.bool(policy.secretRequired)
         w.i64(configuredAt.millisecondsSince1970)
-        if let secret {
-            w.u8(1)
-            w.u64(secret.salt.0)
-            w.u64(secret.salt.1)
-            w.digest(secret.digest)
-        } else {
-            w.u8(0)
-        }
+        SecretDigest.write(secret, into: &w)
         return w.bytes
     }
 
@@ -175,12 +168,7 @@ struct PoolState: Sendable, Hashable {
         let required = try r.bool()
         self.policy = PoolPolicy(ticketLifetime: lifetime, secretRequired: required)
         self.configuredAt = Timestamp(millisecondsSince1970: try r.i64())
-        if try r.bool() {
-            let salt = (try r.u64(), try r.u64())
-            self.secret = SecretDigest(salt: salt, digest: try r.digest())
-        } else {
-            self.secret = nil
-        }
+        self.secret = try SecretDigest.read(from: &r)
         try r.expectEnd()
     }
 }

@@ -166,6 +166,14 @@ public enum RedemptionBench {
         return tickets
     }
 
+    /// `workers` threads, each blocking on the synchronous API, redeem `tickets`, each ticket
+    /// raced by `contention` of them; returns the figures, with exactly-once checked.
+    public static func redeemConcurrently(
+        _ tickets: [IssuedTicket], pool: PoolID, secret: String, ledger: Ledger, workers: Int, contention: Int = 1
+    ) throws -> RedemptionFigures {
+        try redeem(tickets, pool: pool, secret: secret, ledger: ledger, workers: workers, contention: contention, ackLog: nil, progress: nil)
+    }
+
     /// W threads redeem `tickets`, each ticket by `contention` of them, and check exactly-once.
     static func redeem(
         _ tickets: [IssuedTicket], pool: PoolID, secret: String, ledger: Ledger, workers: Int, contention: Int,

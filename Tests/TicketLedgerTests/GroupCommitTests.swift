@@ -100,7 +100,7 @@ struct GroupCommitTests {
         var options = Ledger.Options(durability: .none)
         options.checkpoint = CheckpointPolicy(users: 3, events: 7)
         var expected: [String: UInt64] = [:]
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for round in 0..<3 {
             let ledger = try Ledger.open(at: root, create: true, options: options)
             if round == 0 { try ledger.configurePool(pool, secret: secret) }
@@ -127,18 +127,5 @@ struct GroupCommitTests {
         for (user, count) in expected {
             #expect(try reopened.userDocument(pool: pool, user: .test(user))?.loginsCount == count)
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing run can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
