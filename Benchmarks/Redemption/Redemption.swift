@@ -97,6 +97,30 @@ let benchmarks: @Sendable () -> Void = {
         teardown: { Fixture.tearDown() }
     )
 
+    // Replay: the audit of a store of 20,000 issued and 20,000 redeemed tickets (40,001 events).
+    Benchmark(
+        "Audit replay, 40k events",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger, useScalingFactor: false)],
+            scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 20),
+        closure: { benchmark, fixture in
+            benchmark.startMeasurement()
+            let report = try? fixture.ledger.audit()
+            benchmark.stopMeasurement()
+            if let report, report.seconds > 0 {
+                benchmark.measurement(.custom("events/s", polarity: .prefersLarger, useScalingFactor: false), Int(Double(report.events) / report.seconds))
+            }
+            blackHole(report)
+        },
+        setup: {
+            let fixture = try Fixture(durability: .none, tickets: 20_000)
+            _ = try RedemptionBench.redeemConcurrently(
+                Array(fixture.take(20_000)), pool: fixture.pool, secret: "s", ledger: fixture.ledger, workers: 8)
+            return fixture
+        },
+        teardown: { Fixture.tearDown() }
+    )
+
     // Allocations per redeem on the hot path: one caller, no fsync, one redemption an iteration.
     Benchmark(
         "Redeem allocations, 1 caller, durability none",
