@@ -103,7 +103,7 @@ let benchmarks: @Sendable () -> Void = {
         configuration: .init(
             metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger, useScalingFactor: false)],
             scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 20),
-        closure: { benchmark, fixture in
+        closure: { (benchmark: Benchmark, fixture: Fixture) in
             benchmark.startMeasurement()
             let report = try? fixture.ledger.audit()
             benchmark.stopMeasurement()
@@ -112,7 +112,7 @@ let benchmarks: @Sendable () -> Void = {
             }
             blackHole(report)
         },
-        setup: {
+        setup: { () throws -> Fixture in
             let fixture = try Fixture(durability: .none, tickets: 20_000)
             _ = try RedemptionBench.redeemConcurrently(
                 Array(fixture.take(20_000)), pool: fixture.pool, secret: "s", ledger: fixture.ledger, workers: 8)
