@@ -236,6 +236,14 @@ func openStore(
         let env = try Environment(path: path, options: options)
         do {
             try env.clearStaleReaders()
+            if hadData && dataStat.st_size > 0 {
+                // Reading pages past the end of a truncated file would fault (SIGBUS).
+                let (fileBytes, neededBytes) = try env.dataFileCheck()
+                guard fileBytes >= neededBytes else {
+                    throw LedgerError.corrupted(
+                        path: path, detail: "data.mdb is \(fileBytes) bytes, shorter than the \(neededBytes) its last page needs (truncated)")
+                }
+            }
             let layout = try openLayout(env, create: create, hadData: hadData && dataStat.st_size > 0, path: path)
             return (env, layout, canonical)
         } catch {
