@@ -215,6 +215,7 @@ func openStore(
     let dataFile = path + "/data.mdb"
     var dataStat = stat()
     let hadData = stat(dataFile, &dataStat) == 0
+    if !hadData && errno == EACCES { throw .permissionDenied(path: path, operation: "stat data.mdb") }
     if !hadData && !create { throw .notAStore(path: path, reason: "the directory holds no data.mdb") }
     if hadData && dataStat.st_mode & S_IFMT != S_IFREG { throw .notAStore(path: path, reason: "data.mdb is not a regular file") }
     if hadData && dataStat.st_size == 0 && !create {

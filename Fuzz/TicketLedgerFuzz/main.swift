@@ -1,0 +1,26 @@
+// libFuzzer target: the event decoder, the projection and metadata records, the ticket parser
+// and the validation of caller text. Built only with TICKET_LEDGER_FUZZ=1 and
+// `-sanitize=fuzzer` (see Fuzz/run.sh); `-parse-as-library` lets libFuzzer provide `main`.
+@_spi(Fuzzing) import TicketLedger
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    // The first byte picks the decoder, so one corpus reaches all of them.
+    guard let selector = bytes.first else { return 0 }
+    let rest = UnsafeRawBufferPointer(rebasing: bytes.dropFirst())
+    switch selector % 4 {
+    case 0:
+        _ = FuzzEntry.eventRecord(rest)
+        precondition(FuzzEntry.eventRoundTrips(rest), "a decoded event does not survive re-encoding")
+    case 1:
+        if let text = FuzzEntry.ticketText(rest) {
+            precondition(Array(text.utf8) == Array(rest), "a ticket parsed from text that is not its canonical form")
+        }
+    case 2:
+        _ = FuzzEntry.projectionRecords(rest)
+    default:
+        _ = FuzzEntry.callerText(rest)
+    }
+    return 0
+}
