@@ -168,6 +168,9 @@ func ledgerError(_ error: any Error, path: String) -> LedgerError {
     case let e as LMDBError:
         switch e.code {
         case .noSpace: return .diskFull(path: path)
+        case .ioError where fileSystemIsFull(path):
+            // LMDB reports a page write cut short (a disk filling up mid-write) as EIO.
+            return .diskFull(path: path)
         case .accessDenied: return .permissionDenied(path: path, operation: e.operation)
         case .noEntry: return .storeNotFound(path: path)
         case .invalid, .versionMismatch:
@@ -184,6 +187,13 @@ func ledgerError(_ error: any Error, path: String) -> LedgerError {
     default:
         return .storage(path: path, operation: "unknown", message: String(describing: error))
     }
+}
+
+/// Whether the file system holding `path` has less than 1 MiB left for this user.
+func fileSystemIsFull(_ path: String) -> Bool {
+    var fs = statvfs()
+    guard statvfs(path, &fs) == 0 else { return false }
+    return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < 1 << 20
 }
 
 /// Paths of the stores this process has open: LMDB allows one environment per path per
