@@ -1,4 +1,5 @@
 import LMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -91,15 +92,12 @@ func backupEnvironment(_ environment: Environment, path: String, to destination:
         try environment.copy(to: destination, compact: true)
         try syncFile(dataFile)
         try syncFile(destination)
-    } catch let error as LMDBError where error.code == .noSpace {
+    } catch where error.code == .noSpace {
         removePartial()
         throw .diskFull(path: destination)
-    } catch let error as LMDBError {
-        removePartial()
-        throw .storage(path: path, operation: error.operation, message: error.message)
     } catch {
         removePartial()
-        throw ledgerError(error, path: path)
+        throw .storage(path: path, operation: error.operation, message: error.message)
     }
     var copied = stat()
     let bytes = stat(dataFile, &copied) == 0 ? Int(copied.st_size) : 0

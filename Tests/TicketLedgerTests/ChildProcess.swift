@@ -28,8 +28,8 @@ struct Child {
         let base = NSTemporaryDirectory() + "ticket-ledger-child-\(UUID().uuidString)"
         outPath = base + ".out"
         errPath = base + ".err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -72,19 +72,6 @@ struct Child {
     /// Runs the CLI with `arguments` and waits for it (at most `timeout` seconds).
     static func run(_ arguments: [String], timeout: Double = 60, environment: [String: String] = [:], stdin: String? = nil) throws -> Result {
         try Child(arguments, environment: environment, stdin: stdin).wait(timeout: timeout)
-    }
-}
-
-/// A seeded generator (SplitMix64), so a failing run can be repeated from its printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
