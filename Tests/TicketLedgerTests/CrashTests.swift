@@ -28,7 +28,7 @@ struct CrashTests {
         ["bench", "--dir", dir, "--ack-log", ackLog, "--tickets", "\(benchTickets)", "--users", "20", "--workers", "4", "--json"]
     }
 
-    @Test("≥ 50 SIGKILLs of bench on one store: audit passes, every ack is consumed, no double use, replays refused")
+    @Test("≥ 50 SIGKILLs of bench on one store, reopened or held open: audit passes, every ack is consumed, no double use, replays refused")
     func killLoop() throws {
         let environment = ProcessInfo.processInfo.environment
         let soakSeconds = environment["TICKET_LEDGER_SOAK_SECONDS"].flatMap(Double.init)
@@ -70,13 +70,18 @@ struct CrashTests {
         var mine: [String] = []        // every ticket of ours the CLI redeemed (acknowledged)
         var lastRound: [String] = []   // those of the last round, replayed after the next kill
 
-        var kills = 0, completedRuns = 0, staleReadersCleared = 0, iterations = 0
+        var kills = 0, completedRuns = 0, iterations = 0
         let deadline = soakSeconds.map { Date().addingTimeInterval($0) }
         let loopStart = Date()
         while iterations < 1_000 {
             if kills >= Self.minimumKills && (deadline.map { Date() > $0 } ?? true) { break }
             iterations += 1
 
+            // Every other run, this process keeps the store open across the kill, so the lock
+            // table is not re-initialized: the next write must recover the writer mutex the
+            // killed process may hold, and its reader slots must be cleared. Otherwise the store
+            // is opened afresh after the kill.
+            let held: Ledger? = iterations % 2 == 0 ? try Ledger.open(at: dir) : nil
             let child = try Child(Self.benchArguments(dir: dir, ackLog: ackLog))
             let delay = Double.random(in: 0.01...max(0.05, runSeconds * 1.1), using: &rng)
             usleep(UInt32(delay * 1_000_000))
@@ -95,19 +100,14 @@ struct CrashTests {
             let audit = try Child.run(["audit", dir], timeout: 120)
             #expect(audit.status == 0 && !audit.signaled && !audit.timedOut,
                     "audit after kill \(kills) (\(String(format: "%.3f", delay)) s): \(audit.stdout.prefix(2000)) \(audit)")
-            if audit.status != 0 { break }
-
-            // 2. Reader slots left by the killed process are cleared on open.
-            do {
-                var options = EnvironmentOptions()
-                options.mapSize = 0
-                let env = try Environment(path: dir, options: options)
-                staleReadersCleared += try env.clearStaleReaders()
-                env.close()
+            if audit.status != 0 {
+                held?.close()
+                break
             }
 
-            // 3. Reopen: every acknowledged redemption is consumed; ours replayed are refused.
-            let ledger = try Ledger.open(at: dir)
+            // 2. Reopen: every acknowledged redemption is consumed; ours replayed are refused.
+            if let held { _ = try held.engine.environment.clearStaleReaders() }
+            let ledger = try held ?? Ledger.open(at: dir)
             for locator in Self.acknowledged(ackLog) {
                 let state = try ledger.ticketState(locator)
                 #expect(state?.status == .consumed, "acknowledged \(locator) is \(String(describing: state?.status)); \(context)")
@@ -127,7 +127,7 @@ struct CrashTests {
             }
             ledger.close()
 
-            // 4. Redeem the fresh ones through the CLI: acknowledged once it exits 0.
+            // 3. Redeem the fresh ones through the CLI: acknowledged once it exits 0.
             let redeem = try Child.run(
                 ["redeem", dir, "--pool", pool.rawValue, "--tickets-from", "-"], timeout: 120,
                 environment: ["TICKET_LEDGER_SECRET": secret], stdin: fresh.joined(separator: "\n"))
@@ -144,6 +144,62 @@ struct CrashTests {
         #expect(Self.acknowledged(ackLog).count > 2 * Self.benchTickets, "killed runs acknowledged redemptions too")
         // What the run did, for the log (not asserted: it depends on timing).
         print("crash test: \(kills) kills, \(completedRuns) whole runs, \(Self.acknowledged(ackLog).count) acks, "
-              + "\(staleReadersCleared) stale reader slots cleared, \(String(format: "%.1f", loopSeconds)) s, \(context)")
+              + "\(String(format: "%.1f", loopSeconds)) s, \(context)")
+    }
+
+    /// Starts `export` (in one process) on `dir` with its output into a pipe nobody reads, and
+    /// returns once it is blocked writing inside its read transaction (the pipe is full).
+    static func readerBlockedInTransaction(_ dir: String) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["export", dir]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TICKET_LEDGER_ISOLATED": "1"]) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        for _ in 0..<6_000 {  // at most a minute
+            var available: Int32 = 0
+            _ = ioctl(fd, UInt(FIONREAD), &available)
+            if available >= 65_536 || !process.isRunning { break }
+            usleep(10_000)
+        }
+        return (process, pipe)
+    }
+
+    @Test("reader slots of a process killed inside a read transaction are cleared when the store is opened")
+    func staleReaders() throws {
+        // With no process left holding the store, the first to open it re-initializes the
+        // lock table; stale slots matter while another process keeps it open (a server).
+        let store = try TempStore()
+        _ = try store.ledger.seed(pool: .test("readers"), tickets: 6_000)
+
+        // Killed inside its transaction, a reader leaves its slot behind while this process
+        // holds the store open …
+        var (victim, victimPipe) = try Self.readerBlockedInTransaction(store.path)
+        try #require(victim.isRunning, "export finished before its output filled the pipe")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        try victimPipe.fileHandleForReading.close()
+        #expect(try store.ledger.engine.environment.clearStaleReaders() == 1, "the killed reader's slot was in use")
+        store.ledger.close()
+
+        // … and Ledger.open clears such slots, here while another reader holds the store.
+        let (holder, holderPipe) = try Self.readerBlockedInTransaction(store.path)
+        defer {
+            kill(holder.processIdentifier, SIGKILL)
+            holder.waitUntilExit()
+            try? holderPipe.fileHandleForReading.close()
+        }
+        (victim, victimPipe) = try Self.readerBlockedInTransaction(store.path)
+        try #require(victim.isRunning && holder.isRunning, "export finished before its output filled the pipe")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        try victimPipe.fileHandleForReading.close()
+        let ledger = try Ledger.open(at: store.path)
+        defer { ledger.close() }
+        #expect(try ledger.engine.environment.clearStaleReaders() == 0, "Ledger.open left no stale slot")
+        #expect(try ledger.head().sequence == 6_001)
     }
 }

@@ -58,7 +58,7 @@ struct ValidationTests {
         let keys = ["--issue-key", String(repeating: "i", count: 16), "--token-key", String(repeating: "t", count: 32)]
         let cases: [(arguments: [String], hint: String)] = [
             (["issue", d, "--pool", "p", "--user", "u", "--count", "0"], "--count"),
-            (["issue", d, "--pool", "p", "--user", "u", "--count", "-5"], "count"),
+            (["issue", d, "--pool", "p", "--user", "u", "--count=-5"], "--count"),
             (["issue", d, "--pool", "p", "--user", String(repeating: "u", count: 129)], "user"),
             (["issue", d, "--pool", "p", "--user", "u", "--ip", "300.1.1.1"], "ip"),
             (["issue", d, "--pool", "p", "--user", "u", "--nickname", Self.long], "nickname"),
@@ -70,7 +70,7 @@ struct ValidationTests {
             (["redeem", d, "--pool", "p"], "--ticket"),
             (["bench", "--workers", "0"], "positive"),
             (["bench", "--workers", "5000"], "--workers"),
-            (["bench", "--tickets", "-1"], "positive"),
+            (["bench", "--tickets=-1"], "positive"),
             (["bench", "--contention", "2000"], "--contention"),
             (["bench", "--tickets", "1000000000"], "--tickets"),
             (["export", d, "--from", "0"], "--from"),
