@@ -83,7 +83,7 @@ struct CrashTests {
             // is opened afresh after the kill.
             let held: Ledger? = iterations % 2 == 0 ? try Ledger.open(at: dir) : nil
             let child = try Child(Self.benchArguments(dir: dir, ackLog: ackLog))
-            let delay = Double.random(in: 0.01...max(0.05, runSeconds * 1.1), using: &rng)
+            let delay = Double.random(in: 0.01...max(0.05, runSeconds * 0.9), using: &rng)
             usleep(UInt32(delay * 1_000_000))
             if child.process.isRunning {
                 kill(child.process.processIdentifier, SIGKILL)
