@@ -7,29 +7,22 @@ import Darwin
 #endif
 
 /// What ``Ledger/backup(to:)`` and ``LedgerReader/backup(to:)`` wrote.
-public struct BackupReport: Sendable, Hashable, Codable {
+public struct BackupReport: Sendable, Hashable, Encodable {
     /// The directory holding the copy.
     public var destination: String
     /// The copy's chain head: every event up to it is in the copy.
     public var head: ChainHead
     /// The size of the copy's `data.mdb`.
     public var bytes: Int
-}
 
-extension ChainHead: Codable {
-    /// Decodes `SEQ:HEX`, as ``description`` prints it.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let head = ChainHead(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not SEQ:HEX"))
-        }
-        self = head
-    }
+    private enum CodingKeys: String, CodingKey { case destination, head, bytes }
 
-    /// Encodes as `SEQ:HEX`.
+    /// Encodes the head as `SEQ:HEX`, as `digest` prints it.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(destination, forKey: .destination)
+        try c.encode(head.description, forKey: .head)
+        try c.encode(bytes, forKey: .bytes)
     }
 }
 

@@ -204,6 +204,9 @@ let openStores = Mutex<Set<String>>([])
 func openStore(
     path: String, create: Bool, options: EnvironmentOptions
 ) throws(LedgerError) -> (Environment, StoreLayout, String) {
+    guard (0...(1 << 44)).contains(options.mapSize) else {
+        throw .invalidArgument("initialMapSize", "must be between 0 (LMDB's default) and 16 TiB, not \(options.mapSize)")
+    }
     var st = stat()
     if stat(path, &st) != 0 {
         let err = errno

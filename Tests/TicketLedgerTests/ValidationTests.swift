@@ -36,6 +36,10 @@ struct ValidationTests {
                 _ = try store.ledger.issueTicket(IssueRequest(pool: pool, user: .test("u"), profile: UserProfile(company: Self.long)))
             }),
         ]
+        let other = store.root + "/other"
+        #expect(throws: LedgerError.self, "a negative map size") {
+            _ = try Ledger.open(at: other, create: true, options: .init(initialMapSize: -1))
+        }
         for (name, body) in refused {
             #expect(throws: LedgerError.self, "\(name)") { try body() }
         }
