@@ -173,6 +173,9 @@ package final class Environment: @unchecked Sendable {
                 return try run(readOnly: true, body)
             } catch let error as LMDBError where error.code == .mapResized {
                 try adoptMapSize()
+            } catch let error as LMDBError where error.code == .readersFull {
+                // Slots of processes that died inside a read transaction: free them, try again.
+                guard try clearStaleReaders() > 0 else { throw error }
             }
         }
     }

@@ -86,6 +86,8 @@ private func openEnvironmentReadOnly(path: String) throws -> StoreHandle {
     options.mapSize = 0  // the size the environment records
     let env = try Environment(path: path, options: options)
     do {
+        // Reader slots of dead processes live in lock.mdb, not the store: freeing them is safe.
+        _ = try? env.clearStaleReaders()
         let (fileBytes, neededBytes) = try env.dataFileCheck()
         guard fileBytes >= neededBytes else {
             throw LedgerError.corrupted(

@@ -198,8 +198,18 @@ struct CrashTests {
         victim.waitUntilExit()
         try victimPipe.fileHandleForReading.close()
         let ledger = try Ledger.open(at: store.path)
-        defer { ledger.close() }
         #expect(try ledger.engine.environment.clearStaleReaders() == 0, "Ledger.open left no stale slot")
         #expect(try ledger.head().sequence == 6_001)
+        ledger.close()
+
+        // … and so does a read-only open (audit, export, inspect, backup).
+        (victim, victimPipe) = try Self.readerBlockedInTransaction(store.path)
+        try #require(victim.isRunning && holder.isRunning, "export finished before its output filled the pipe")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        try victimPipe.fileHandleForReading.close()
+        let reader = try LedgerReader.open(at: store.path)
+        defer { reader.close() }
+        #expect(try reader.store.environment.clearStaleReaders() == 0, "LedgerReader.open left no stale slot")
     }
 }
