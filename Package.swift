@@ -135,3 +135,14 @@ if ProcessInfo.processInfo.environment["TICKET_LEDGER_BENCHMARKS"] == "1" {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
 }
+
+// The libFuzzer target (Fuzz/TicketLedgerFuzz) is part of the package only when
+// TICKET_LEDGER_FUZZ=1 is set; Fuzz/run.sh builds it with -sanitize=fuzzer and runs it.
+if ProcessInfo.processInfo.environment["TICKET_LEDGER_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "TicketLedgerFuzz",
+            dependencies: ["TicketLedger"],
+            path: "Fuzz/TicketLedgerFuzz"
+        ))
+}

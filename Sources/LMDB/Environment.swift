@@ -148,10 +148,22 @@ package final class Environment: @unchecked Sendable {
 
     /// Writes a consistent copy of the environment into the existing, empty directory `path`,
     /// while other transactions go on.
+    /// When another process grew the map meanwhile, the new size is adopted and the copy
+    /// started again (LMDB creates the file with `O_EXCL`, so a partial one is removed first).
     package func copy(to destination: String, compact: Bool = true) throws(LMDBError) {
-        try check(
-            mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
-            "mdb_env_copy2(\(path) → \(destination))")
+        while true {
+            do {
+                pthread_rwlock_rdlock(resizeLock)
+                defer { pthread_rwlock_unlock(resizeLock) }
+                try check(
+                    mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
+                    "mdb_env_copy2(\(path) → \(destination))")
+                return
+            } catch where error.code == .mapResized {
+                _ = unlink(destination + "/data.mdb")
+                try adoptMapSize()
+            }
+        }
     }
 
     /// Runs `body` in a read-only transaction.
@@ -161,6 +173,9 @@ package final class Environment: @unchecked Sendable {
                 return try run(readOnly: true, body)
             } catch let error as LMDBError where error.code == .mapResized {
                 try adoptMapSize()
+            } catch let error as LMDBError where error.code == .readersFull {
+                // Slots of processes that died inside a read transaction: free them, try again.
+                guard try clearStaleReaders() > 0 else { throw error }
             }
         }
     }

@@ -168,6 +168,9 @@ func ledgerError(_ error: any Error, path: String) -> LedgerError {
     case let e as LMDBError:
         switch e.code {
         case .noSpace: return .diskFull(path: path)
+        case .ioError where fileSystemIsFull(path):
+            // LMDB reports a page write cut short (a disk filling up mid-write) as EIO.
+            return .diskFull(path: path)
         case .accessDenied: return .permissionDenied(path: path, operation: e.operation)
         case .noEntry: return .storeNotFound(path: path)
         case .invalid, .versionMismatch:
@@ -186,6 +189,13 @@ func ledgerError(_ error: any Error, path: String) -> LedgerError {
     }
 }
 
+/// Whether the file system holding `path` has less than 1 MiB left for this user.
+func fileSystemIsFull(_ path: String) -> Bool {
+    var fs = statvfs()
+    guard statvfs(path, &fs) == 0 else { return false }
+    return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < 1 << 20
+}
+
 /// Paths of the stores this process has open: LMDB allows one environment per path per
 /// process (a second one would break its file locks).
 let openStores = Mutex<Set<String>>([])
@@ -194,6 +204,9 @@ let openStores = Mutex<Set<String>>([])
 func openStore(
     path: String, create: Bool, options: EnvironmentOptions
 ) throws(LedgerError) -> (Environment, StoreLayout, String) {
+    guard (0...(1 << 44)).contains(options.mapSize) else {
+        throw .invalidArgument("initialMapSize", "must be between 0 (LMDB's default) and 16 TiB, not \(options.mapSize)")
+    }
     var st = stat()
     if stat(path, &st) != 0 {
         let err = errno
@@ -215,6 +228,7 @@ func openStore(
     let dataFile = path + "/data.mdb"
     var dataStat = stat()
     let hadData = stat(dataFile, &dataStat) == 0
+    if !hadData && errno == EACCES { throw .permissionDenied(path: path, operation: "stat data.mdb") }
     if !hadData && !create { throw .notAStore(path: path, reason: "the directory holds no data.mdb") }
     if hadData && dataStat.st_mode & S_IFMT != S_IFREG { throw .notAStore(path: path, reason: "data.mdb is not a regular file") }
     if hadData && dataStat.st_size == 0 && !create {
@@ -236,6 +250,14 @@ func openStore(
         let env = try Environment(path: path, options: options)
         do {
             try env.clearStaleReaders()
+            if hadData && dataStat.st_size > 0 {
+                // Reading pages past the end of a truncated file would fault (SIGBUS).
+                let (fileBytes, neededBytes) = try env.dataFileCheck()
+                guard fileBytes >= neededBytes else {
+                    throw LedgerError.corrupted(
+                        path: path, detail: "data.mdb is \(fileBytes) bytes, shorter than the \(neededBytes) its last page needs (truncated)")
+                }
+            }
             let layout = try openLayout(env, create: create, hadData: hadData && dataStat.st_size > 0, path: path)
             return (env, layout, canonical)
         } catch {

@@ -41,7 +41,10 @@ func openStoreReadOnly(path: String) throws(LedgerError) -> (StoreHandle, String
     }
     guard st.st_mode & S_IFMT == S_IFDIR else { throw .notAStore(path: path, reason: "it is not a directory") }
     var dataStat = stat()
-    guard stat(path + "/data.mdb", &dataStat) == 0 else { throw .notAStore(path: path, reason: "the directory holds no data.mdb") }
+    guard stat(path + "/data.mdb", &dataStat) == 0 else {
+        if errno == EACCES { throw .permissionDenied(path: path, operation: "stat data.mdb") }
+        throw .notAStore(path: path, reason: "the directory holds no data.mdb")
+    }
     guard dataStat.st_mode & S_IFMT == S_IFREG else { throw .notAStore(path: path, reason: "data.mdb is not a regular file") }
     guard dataStat.st_size > 0 else { throw .notAStore(path: path, reason: "data.mdb is empty") }
     let canonical: String
@@ -83,6 +86,8 @@ private func openEnvironmentReadOnly(path: String) throws -> StoreHandle {
     options.mapSize = 0  // the size the environment records
     let env = try Environment(path: path, options: options)
     do {
+        // Reader slots of dead processes live in lock.mdb, not the store: freeing them is safe.
+        _ = try? env.clearStaleReaders()
         let (fileBytes, neededBytes) = try env.dataFileCheck()
         guard fileBytes >= neededBytes else {
             throw LedgerError.corrupted(

@@ -41,6 +41,12 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--tickets, --users, --workers, --contention and --baseline-tickets must be positive")
         }
         guard workers <= 4096 else { throw ValidationError("--workers is at most 4096") }
+        guard tickets <= 100_000_000, users <= 100_000_000, baselineTickets <= 100_000_000 else {
+            throw ValidationError("--tickets, --users and --baseline-tickets are at most 100000000")
+        }
+        guard contention <= 1024 else { throw ValidationError("--contention is at most 1024") }
+        if let dir, dir.isEmpty { throw ValidationError("--dir must not be empty") }
+        if let ackLog, ackLog.isEmpty { throw ValidationError("--ack-log must not be empty") }
     }
 
     func run() throws {

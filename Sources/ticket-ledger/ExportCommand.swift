@@ -20,6 +20,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The last sequence to print.") var to: UInt64 = .max
 
     func validate() throws {
+        guard from >= 1 else { throw ValidationError("--from must be at least 1 (sequences start at 1)") }
         guard from <= to else { throw ValidationError("--from must not be after --to") }
     }
 

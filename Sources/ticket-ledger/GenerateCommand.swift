@@ -17,6 +17,12 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Pools.") var pools: Int = 4
     @Option(help: "Seconds the clock moves per batch of about 20,000 commands.") var secondsPerBatch: Int64 = 5
 
+    func validate() throws {
+        guard events >= 1, (1...100_000_000).contains(users), (1...1_000).contains(pools), (0...86_400).contains(secondsPerBatch) else {
+            throw ValidationError("--events ≥ 1, --users 1…100000000, --pools 1…1000, --seconds-per-batch 0…86400")
+        }
+    }
+
     func run() throws {
         let clock = ManualClock(Timestamp(millisecondsSince1970: 1_795_305_600_000))
         let ledger = try Ledger.open(

@@ -10,7 +10,10 @@ import Foundation
 /// Call first thing in `run()`: in the child it returns and the command goes on; in the
 /// parent it waits for the child and throws its exit code, or exit code 2 with a message
 /// when the child died of a signal.
-func runIsolated(store dir: String) throws {
+///
+/// With `writes`, the message says that results printed before the crash are durable and
+/// nothing else was applied (a write transaction cut short is never committed).
+func runIsolated(store dir: String, writes: Bool = false) throws {
     let environment = ProcessInfo.processInfo.environment
     if environment["TICKET_LEDGER_ISOLATED"] == "1" { return }
     let child = Process()
@@ -28,8 +31,11 @@ func runIsolated(store dir: String) throws {
     case .exit:
         throw ExitCode(child.terminationStatus)
     case .uncaughtSignal:
+        let outcome = writes
+            ? "results printed before it are durable; nothing else was applied"
+            : "nothing was written"
         FileHandle.standardError.write(Data((
-            "ticket-ledger: the store at '\(dir)' is damaged: reading it crashed the LMDB library (signal \(child.terminationStatus)); nothing was written\n"
+            "ticket-ledger: the store at '\(dir)' is damaged: reading it crashed the LMDB library (signal \(child.terminationStatus)); \(outcome)\n"
         ).utf8))
         throw ExitCode(2)
     @unknown default:

@@ -36,6 +36,7 @@ struct IssueCommand: ParsableCommand {
     }
 
     func run() throws {
+        try runIsolated(store: store.dir, writes: true)
         let ledger = try store.open()
         defer { ledger.close() }
         let profile = UserProfile(

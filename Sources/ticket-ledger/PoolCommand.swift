@@ -42,6 +42,7 @@ struct PoolConfigureCommand: ParsableCommand {
     }
 
     func run() throws {
+        try runIsolated(store: store.dir, writes: true)
         let ledger = try store.open(create: true)
         defer { ledger.close() }
         let id = try poolID(pool)

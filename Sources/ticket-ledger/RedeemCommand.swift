@@ -35,6 +35,7 @@ struct RedeemCommand: ParsableCommand {
     }
 
     func run() throws {
+        try runIsolated(store: store.dir, writes: true)
         let ledger = try store.open()
         defer { ledger.close() }
         let pool = try poolID(pool)
@@ -101,6 +102,7 @@ struct ExpireCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
+        try runIsolated(store: store.dir, writes: true)
         let ledger = try store.open()
         defer { ledger.close() }
         var total = 0

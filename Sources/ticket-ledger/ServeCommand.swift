@@ -37,7 +37,11 @@ struct ServeCommand: ParsableCommand {
     var durability: DurabilityArgument = .durable
 
     func validate() throws {
-        _ = try serverConfiguration()
+        do {
+            try serverConfiguration().validate()
+        } catch let error as ServerConfigurationError {
+            throw ValidationError(error.description)
+        }
     }
 
     func serverConfiguration() throws -> TicketServer.Configuration {
