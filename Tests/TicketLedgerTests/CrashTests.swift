@@ -33,7 +33,7 @@ struct CrashTests {
         let environment = ProcessInfo.processInfo.environment
         let soakSeconds = environment["TICKET_LEDGER_SOAK_SECONDS"].flatMap(Double.init)
         let seed = testSeed(0x00C0_FFEE_5EED)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let root = NSTemporaryDirectory() + "ticket-ledger-crash-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }

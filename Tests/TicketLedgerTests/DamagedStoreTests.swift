@@ -79,7 +79,7 @@ struct DamagedStoreTests {
 
     func damage(_ damage: Damage, _ dir: String, seed: UInt64) throws {
         let data = dir + "/data.mdb"
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let size = Int((try FileManager.default.attributesOfItem(atPath: data)[.size] as? NSNumber)?.intValue ?? 0)
         switch damage {
         case .flippedBytes:

@@ -10,7 +10,7 @@ struct FuzzTests {
     static let iterations = 20_000
 
     /// Applies 1–8 random mutations: flip, overwrite with an extreme, insert, delete, truncate, extend.
-    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             let choice = Int.random(in: 0..<6, using: &rng)
@@ -27,7 +27,7 @@ struct FuzzTests {
         return bytes
     }
 
-    static func randomBytes(_ rng: inout SeededGenerator, upTo limit: Int = 300) -> [UInt8] {
+    static func randomBytes(_ rng: inout SplitMix64, upTo limit: Int = 300) -> [UInt8] {
         (0..<Int.random(in: 0...limit, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
@@ -51,7 +51,7 @@ struct FuzzTests {
     @Test("the event decoder takes mutated records and random bytes without trapping")
     func eventDecoder() {
         let seed = testSeed(0xE7E7_0001)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let seeds = Self.records
         var decoded = 0
         for i in 0..<Self.iterations {
@@ -67,7 +67,7 @@ struct FuzzTests {
     @Test("the ticket parser takes mutated tickets and random text; what parses is canonical")
     func ticketParser() {
         let seed = testSeed(0x71C4_E700)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let tickets = (0..<16).map { Array(Ticket.random(at: TicketLocator(sequence: UInt64($0) << ($0 * 3))).text.utf8) }
         for ticket in tickets {
             #expect(ticket.withUnsafeBytes { FuzzEntry.ticketText($0) } == String(decoding: ticket, as: UTF8.self))
@@ -89,7 +89,7 @@ struct FuzzTests {
     @Test("projection and metadata records, and caller text, take any bytes without trapping")
     func recordsAndText() {
         let seed = testSeed(0x9E0C_0001)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let ticket = TicketState(
             status: .consumed, pool: CodecTests.pool, user: .test("u1"), issuedAt: CodecTests.at, expiresAt: CodecTests.at,
             consumedAt: CodecTests.at, expiredAt: nil, ip: IPAddress(normalized: "::1"), verifierDigest: .zero)
