@@ -502,7 +502,10 @@ enum Auditor {
 
     static func compareUsers(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, findings: inout FindingList) throws {
         var seen = 0
+        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.users) { e in
+            trimmer.saw(e.value)
             guard let key = UserKey(bytes: e.key) else {
                 findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
                 return true
@@ -540,7 +543,10 @@ enum Auditor {
     static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
         // tickets
         var seen = 0
+        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.tickets) { e in
+            trimmer.saw(e.value)
             guard let sequence = UInt64(bigEndianBytes: e.key) else {
                 findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
                 return true

@@ -54,17 +54,11 @@ struct InlineText: Sendable, Hashable {
     }
 }
 
-/// A ticket's locator as a dictionary key, hashed as itself: locators rise with the log, so
-/// tickets issued together sit in neighbouring buckets (Swift's dictionary probes linearly),
-/// and consuming them a batch later touches memory in order instead of at random.
-/// (Locators come from the log's own sequence numbers, not from callers.)
+/// A ticket's locator as a dictionary key.
 struct LocatorKey: Hashable, Sendable {
     var value: UInt64
 
     init(_ value: UInt64) { self.value = value }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(value) }
-    func _rawHashValue(seed: Int) -> Int { Int(truncatingIfNeeded: value) }
 }
 
 /// One ticket of ``CompactReplay``: fixed size, no `String`s (pool and user as interned indices).
