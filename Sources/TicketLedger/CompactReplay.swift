@@ -374,7 +374,9 @@ extension CompactReplay {
         let record = CompactTicket(
             issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: verifier, ip: ip,
             user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
-        if tickets.updateValue(record, forKey: LocatorKey(sequence))?.status == .issued { issuedCount -= 1 }
+        // A ticket's key is its issue's own sequence, and each sequence is applied once: no
+        // earlier record is replaced.
+        tickets[LocatorKey(sequence)] = record
         issuedCount += 1
 
         // Users half.
