@@ -204,11 +204,18 @@ enum Auditor {
         var computedHead: ChainHead
     }
 
-    /// Decoded events on their way from the reading thread to the replaying one: a bounded
-    /// queue of batches, so memory stays flat however long the log is.
+    /// Records (payloads copied out of the map) on their way from the reading thread to the
+    /// replaying one: a bounded queue of batches whose buffers are reused, so memory stays flat
+    /// however long the log is.
     final class EventChannel: Sendable {
-        typealias Batch = [(UInt64, LedgerEvent?)]
+        /// Payloads back to back, and where each is; `count < 0` for a record the reading thread
+        /// already reported as undecodable.
+        struct Batch: Sendable {
+            var bytes: [UInt8] = []
+            var records: [(sequence: UInt64, start: Int, count: Int)] = []
+        }
         static let batchSize = 4096
+        private let spare = Mutex<[Batch]>([])
         private let slots = DispatchSemaphore(value: 4)
         private let items = DispatchSemaphore(value: 0)
         private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
@@ -240,6 +247,23 @@ enum Auditor {
             }
         }
 
+        /// An empty batch, reusing the buffers of one the receiver is done with.
+        func emptyBatch() -> Batch {
+            if let batch = spare.withLock({ $0.popLast() }) { return batch }
+            var batch = Batch()
+            batch.bytes.reserveCapacity(Self.batchSize * 160)
+            batch.records.reserveCapacity(Self.batchSize)
+            return batch
+        }
+
+        /// Hands a processed batch back for reuse.
+        func recycle(_ batch: Batch) {
+            var batch = batch
+            batch.bytes.removeAll(keepingCapacity: true)
+            batch.records.removeAll(keepingCapacity: true)
+            spare.withLock { if $0.count < 8 { $0.append(batch) } }
+        }
+
         /// The sender is done (with the chain check's outcome).
         func finish(_ outcome: Result<ChainResult, LedgerError>) {
             result.withLock { $0 = outcome }
@@ -263,8 +287,8 @@ enum Auditor {
 
     /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, every
     /// record's stored hash is SHA-256(previous hash ‖ payload), the chain ends at the head
-    /// `meta` records, and (with `expect`) has the expected hash at its sequence. Decodes each
-    /// record for the replaying thread (`nil` for a record that does not decode).
+    /// `meta` records, and (with `expect`) has the expected hash at its sequence. Copies each
+    /// record's payload for the replaying thread, which decodes it.
     static func readChainAndDecode(
         _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, into channel: EventChannel
     ) throws(LedgerError) -> ChainResult {
@@ -275,8 +299,7 @@ enum Auditor {
             var previous = SHA256Digest.zero
             var expected: UInt64 = 1
             var lastSeen: UInt64 = 0
-            var batch: EventChannel.Batch = []
-            batch.reserveCapacity(EventChannel.batchSize)
+            var batch = channel.emptyBatch()
             var open = true
             if let expect, expect.sequence == 0, expect.hash != .zero {
                 findings.add(0, "expected-digest", "the chain starts at hash 0…0, not \(expect.hash.hex)")
@@ -298,7 +321,8 @@ enum Auditor {
                 expected = sequence &+ 1
                 lastSeen = sequence
                 trimmer.saw(e.value)
-                var event: LedgerEvent?
+                let start = batch.bytes.count
+                var count = -1
                 do {
                     let (payload, stored) = try EventCodec.split(e.value)
                     let computed = previous.chained(with: payload)
@@ -310,18 +334,19 @@ enum Auditor {
                     }
                     // Go on from the stored hash, so one changed event is one finding.
                     previous = stored
-                    event = try EventCodec.decode(payload: payload)
+                    batch.bytes.append(contentsOf: payload)
+                    count = payload.count
                 } catch {
                     findings.add(sequence, "decode", "\(error)")
                 }
-                batch.append((sequence, event))
-                if batch.count >= EventChannel.batchSize {
+                batch.records.append((sequence, start, count))
+                if batch.records.count >= EventChannel.batchSize {
                     open = channel.send(batch)
-                    batch.removeAll(keepingCapacity: true)
+                    batch = channel.emptyBatch()
                 }
                 return open
             }
-            if open && !batch.isEmpty { _ = channel.send(batch) }
+            if open && !batch.records.isEmpty { _ = channel.send(batch) }
             trimmer.trim()
             if lastSeen < last {
                 findings.add(lastSeen + 1, "sequence", "the log ends at \(lastSeen), before the head \(last) that meta records")
@@ -344,19 +369,19 @@ enum Auditor {
         _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
         channel: EventChannel, findings: inout FindingList
     ) throws {
-        var replay = ReplayState()
+        var replay = CompactReplay()
         var usersCompared = false
         let checkpoint = meta.usersSequence
         if checkpoint == 0 {
-            try compareUsers(store, txn: txn, replay: replay.users, at: 0, findings: &findings)
+            try compareUsers(store, txn: txn, replay: replay, at: 0, findings: &findings)
             usersCompared = true
         }
         var count: UInt64 = 0
         let interval = options.progressInterval
         while let batch = channel.receive() {
-            for (sequence, decoded) in batch {
+            for (sequence, start, length) in batch.records {
                 if !usersCompared && sequence > checkpoint {
-                    try compareUsers(store, txn: txn, replay: replay.users, at: checkpoint, findings: &findings)
+                    try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
                     usersCompared = true
                 }
                 count += 1
@@ -364,42 +389,68 @@ enum Auditor {
                     progress(AuditProgress(
                         events: count, total: meta.head.sequence, elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9))
                 }
-                guard let event = decoded else { continue }  // reported as `decode`
-                checkRules(event, sequence: sequence, replay: replay.tickets, findings: &findings)
-                do {
-                    try replay.apply(event, sequence: sequence)
-                } catch let inconsistent as InconsistentEvent {
-                    findings.add(sequence, inconsistent.rule, inconsistent.detail)
-                    if inconsistent.rule == "consume-without-issue", case .ticketConsumed(let c) = event {
-                        refineConsumeWithoutIssue(store, txn: txn, locator: c.locator, sequence: sequence, findings: &findings)
-                    }
+                guard length >= 0 else { continue }  // reported as `decode` by the reading thread
+                // The common events straight from their bytes; anything else (or anything
+                // unusual) decoded, checked and applied through the `Projector`.
+                let direct = batch.bytes.withUnsafeBytes { bytes in
+                    replay.applyDirectly(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), sequence: sequence)
+                }
+                if !direct {
+                    try applyDecoded(
+                        batch.bytes[start..<(start + length)], sequence: sequence, replay: &replay, store: store, txn: txn,
+                        findings: &findings)
                 }
                 if sequence == checkpoint && !usersCompared {
-                    try compareUsers(store, txn: txn, replay: replay.users, at: sequence, findings: &findings)
+                    try compareUsers(store, txn: txn, replay: replay, at: sequence, findings: &findings)
                     usersCompared = true
                 }
             }
+            channel.recycle(batch)
         }
         if !usersCompared {
-            try compareUsers(store, txn: txn, replay: replay.users, at: checkpoint, findings: &findings)
+            try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
         }
         // Events stored past the head `meta` records (the reading thread stops at the head).
         let beyond = try txn.withCursor(store.layout.events) { cursor in try cursor.last().flatMap { UInt64(bigEndianBytes: $0.key) } }
         if let beyond, beyond > meta.head.sequence {
             findings.add(meta.head.sequence + 1, "head", "the log holds events up to \(beyond), after the head \(meta.head.sequence) that meta records")
         }
-        try compareTickets(store, txn: txn, replay: replay.tickets, at: meta.head.sequence, findings: &findings)
+        try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
+    }
+
+    /// Decodes a record, checks the rules on it and applies it through the ``Projector``.
+    static func applyDecoded(
+        _ record: ArraySlice<UInt8>, sequence: UInt64, replay: inout CompactReplay, store: StoreHandle, txn: Transaction,
+        findings: inout FindingList
+    ) throws {
+        let decoded = record.withUnsafeBytes { payload in Result { () throws(DecodingFailure) in try EventCodec.decode(payload: payload) } }
+        let event: LedgerEvent
+        switch decoded {
+        case .success(let e): event = e
+        case .failure(let error):
+            findings.add(sequence, "decode", "\(error)")
+            return
+        }
+        replay.checkRules(event, sequence: sequence, findings: &findings)
+        do {
+            try replay.applyGenerally(event, sequence: sequence)
+        } catch let inconsistent as InconsistentEvent {
+            findings.add(sequence, inconsistent.rule, inconsistent.detail)
+            if inconsistent.rule == "consume-without-issue", case .ticketConsumed(let c) = event {
+                refineConsumeWithoutIssue(store, txn: txn, locator: c.locator, sequence: sequence, findings: &findings)
+            }
+        }
     }
 
     /// The rules the projector does not enforce, checked against the state before `event`.
-    static func checkRules(_ event: LedgerEvent, sequence: UInt64, replay: ReplayTickets, findings: inout FindingList) {
+    static func checkRules(_ event: LedgerEvent, sequence: UInt64, replay: some TicketProjections, findings: inout FindingList) {
         switch event {
         case .poolConfigured(let e):
             if e.policy.secretRequired && e.secret == nil {
                 findings.add(sequence, "secret-policy", "pool '\(e.pool)' requires a secret but was configured without one")
             }
         case .ticketIssued(let e):
-            guard let pool = replay.pools[e.pool] else {
+            guard let pool = (try? replay.pool(e.pool)) ?? nil else {
                 findings.add(sequence, "issue-unconfigured-pool", "a ticket was issued in pool '\(e.pool)', which was never configured")
                 return
             }
@@ -407,18 +458,18 @@ enum Auditor {
                 findings.add(sequence, "issue-lifetime", "ticket \(TicketLocator(sequence: sequence)) expires at \(e.expiresAt), not issue time + the pool's lifetime")
             }
         case .ticketConsumed(let e):
-            if let pool = replay.pools[e.pool] {
+            if let pool = (try? replay.pool(e.pool)) ?? nil {
                 if pool.policy.secretRequired && pool.secret == nil {
                     findings.add(sequence, "secret-required", "ticket \(e.locator) was consumed in pool '\(e.pool)', which required a secret but had none to check against")
                 }
             } else {
                 findings.add(sequence, "unconfigured-pool", "ticket \(e.locator) was consumed in pool '\(e.pool)', which was never configured")
             }
-            if let ticket = replay.tickets[e.locator.sequence], ticket.status == .issued, e.at >= ticket.expiresAt {
+            if let ticket = (try? replay.ticket(e.locator)) ?? nil, ticket.status == .issued, e.at >= ticket.expiresAt {
                 findings.add(sequence, "consume-after-expiry", "ticket \(e.locator) was consumed at \(e.at), at or after its expiry \(ticket.expiresAt)")
             }
         case .ticketExpired(let e):
-            if let ticket = replay.tickets[e.locator.sequence] {
+            if let ticket = (try? replay.ticket(e.locator)) ?? nil {
                 if e.at < ticket.expiresAt {
                     findings.add(sequence, "expire-before-expiry", "ticket \(e.locator) was expired at \(e.at), before its expiry \(ticket.expiresAt)")
                 }
@@ -449,14 +500,18 @@ enum Auditor {
 
     // MARK: - Projections, field by field
 
-    static func compareUsers(_ store: StoreHandle, txn: Transaction, replay: ReplayUsers, at sequence: UInt64, findings: inout FindingList) throws {
+    static func compareUsers(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, findings: inout FindingList) throws {
         var seen = 0
+        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.users) { e in
+            trimmer.saw(e.value)
             guard let key = UserKey(bytes: e.key) else {
                 findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
                 return true
             }
             seen += 1
+            if replay.userRecordMatches(key, e.value) { return true }
             let name = "user '\(key.user)' of pool '\(key.pool)'"
             let stored: UserState
             do {
@@ -465,7 +520,7 @@ enum Auditor {
                 findings.add(sequence, "projection-users", "\(name): \(error)")
                 return true
             }
-            guard let rebuilt = replay.users[key] else {
+            guard let rebuilt = try replay.user(key) else {
                 findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
                 return true
             }
@@ -475,8 +530,8 @@ enum Auditor {
             }
             return true
         }
-        if seen != replay.users.count {
-            for key in replay.users.keys.sorted() {
+        if seen != replay.userCount {
+            for key in replay.existingUserKeys.sorted() {
                 let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }
                 if !present {
                     findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
@@ -485,15 +540,19 @@ enum Auditor {
         }
     }
 
-    static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: ReplayTickets, at head: UInt64, findings: inout FindingList) throws {
+    static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
         // tickets
         var seen = 0
+        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.tickets) { e in
+            trimmer.saw(e.value)
             guard let sequence = UInt64(bigEndianBytes: e.key) else {
                 findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
                 return true
             }
             seen += 1
+            if replay.ticketRecordMatches(sequence, e.value) { return true }
             let locator = TicketLocator(sequence: sequence)
             let stored: TicketState
             do {
@@ -502,7 +561,7 @@ enum Auditor {
                 findings.add(head, "projection-tickets", "ticket \(locator): \(error)")
                 return true
             }
-            guard let rebuilt = replay.tickets[sequence] else {
+            guard let rebuilt = try replay.ticket(locator) else {
                 findings.add(head, "projection-tickets", "ticket \(locator) is stored but the replay has no such ticket")
                 return true
             }
@@ -513,7 +572,7 @@ enum Auditor {
             return true
         }
         if seen != replay.tickets.count {
-            for sequence in replay.tickets.keys.sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
+            for sequence in replay.tickets.keys.map(\.value).sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
                 findings.add(head, "projection-tickets", "ticket \(TicketLocator(sequence: sequence)) is missing from the stored projection")
             }
         }
@@ -529,7 +588,7 @@ enum Auditor {
                 findings.add(head, "projection-pools", "pool '\(id)': \(error)")
                 return true
             }
-            guard let rebuilt = replay.pools[id] else {
+            guard let rebuilt = try replay.pool(id) else {
                 findings.add(head, "projection-pools", "pool '\(id)' is stored but was never configured")
                 return true
             }
@@ -542,8 +601,9 @@ enum Auditor {
             }
             return true
         }
-        if poolsSeen != replay.pools.count {
-            for id in replay.pools.keys.sorted() where try txn.withValue(store.layout.pools, key: Array(id.rawValue.utf8), { $0 == nil }) {
+        let configured = replay.configuredPools
+        if poolsSeen != configured.count {
+            for id in configured.sorted() where try txn.withValue(store.layout.pools, key: Array(id.rawValue.utf8), { $0 == nil }) {
                 findings.add(head, "projection-pools", "pool '\(id)' is missing from the stored projection")
             }
         }
@@ -559,13 +619,13 @@ enum Auditor {
             }
             dueSeen += 1
             let due = DueEntry(expiresAt: Int64(bitPattern: expires), locator: sequence)
-            if !replay.due.contains(due) {
+            if !replay.isDue(due) {
                 findings.add(head, "projection-due", "the expiry index lists ticket \(TicketLocator(sequence: sequence)) at \(Timestamp(millisecondsSince1970: due.expiresAt)), which the replay has not due")
             }
             return true
         }
-        if dueSeen != replay.due.count {
-            let missing = replay.due.sorted { ($0.expiresAt, $0.locator) < ($1.expiresAt, $1.locator) }
+        if dueSeen != replay.issuedCount {
+            let missing = replay.dueEntries
             for due in missing where try txn.withValue(store.layout.due, key: due.key, { $0 == nil }) {
                 findings.add(head, "projection-due", "ticket \(TicketLocator(sequence: due.locator)) is missing from the expiry index")
             }

@@ -1,0 +1,544 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Up to 45 bytes of text held inline (an IP address as the log stores it), or none: no
+/// `String`, no heap allocation per ticket or user.
+struct InlineText: Sendable, Hashable {
+    /// The byte count, or `none`.
+    private var count: UInt8
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0, w4: UInt64 = 0, w5: UInt64 = 0
+
+    private static let none: UInt8 = 0xFF
+    /// The longest text held.
+    static let capacity = 45
+    static let absent = InlineText(count: none)
+
+    private init(count: UInt8) { self.count = count }
+
+    /// `bytes` inline (the caller keeps them at or under ``capacity``).
+    init(_ bytes: UnsafeRawBufferPointer) {
+        count = UInt8(truncatingIfNeeded: min(bytes.count, Self.capacity))
+        let n = Int(count)
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { dst in
+            if n > 0, let base = bytes.baseAddress, let to = dst.baseAddress { to.copyMemory(from: base, byteCount: n) }
+        }
+        (w0, w1, w2, w3, w4, w5) = words
+    }
+
+    /// `text`'s UTF-8 bytes inline, or ``absent`` for `nil`.
+    init(_ text: String?) {
+        guard var text else { self = .absent; return }
+        self = text.withUTF8 { InlineText(UnsafeRawBufferPointer($0)) }
+    }
+
+    var isAbsent: Bool { count == Self.none }
+
+    /// Writes what `BinaryWriter.optionalString` writes for this text.
+    func write(into w: inout BinaryWriter) {
+        guard count != Self.none else { return w.u8(0) }
+        w.u8(1)
+        w.varint(UInt64(count))
+        let words = (w0, w1, w2, w3, w4, w5)
+        withUnsafeBytes(of: words) { w.raw(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)])) }
+    }
+
+    /// The text as decoding it from the log gives it (the log's text is valid UTF-8).
+    var string: String? {
+        guard count != Self.none else { return nil }
+        let words = (w0, w1, w2, w3, w4, w5)
+        return withUnsafeBytes(of: words) { String(decoding: UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)]), as: UTF8.self) }
+    }
+}
+
+/// A ticket's locator as a dictionary key.
+struct LocatorKey: Hashable, Sendable {
+    var value: UInt64
+
+    init(_ value: UInt64) { self.value = value }
+}
+
+/// One ticket of ``CompactReplay``: fixed size, no `String`s (pool and user as interned indices).
+struct CompactTicket: Sendable {
+    var issuedAt: Int64
+    var expiresAt: Int64
+    var consumedAt: Int64
+    var expiredAt: Int64
+    var verifier: SHA256Digest
+    var ip: InlineText
+    /// Index into ``CompactReplay``'s users (its pool and user id).
+    var user: UInt32
+    /// Index into ``CompactReplay``'s pools.
+    var pool: UInt32
+    var status: TicketStatus
+    var hasConsumedAt: Bool
+    var hasExpiredAt: Bool
+}
+
+/// One user of ``CompactReplay``: counters, times, and the profile's encoded bytes in an arena.
+struct CompactUser: Sendable {
+    var exists = false
+    var profileStart = 0
+    var profileCount = 0
+    var signedUp: Int64 = 0
+    var loginsCount: UInt64 = 0
+    var lastLogin: Int64 = 0
+    var hasLastLogin = false
+    var lastIP = InlineText.absent
+}
+
+/// The projections an audit rebuilds, compactly: pools and users interned to small integers,
+/// tickets as fixed-size records keyed by locator, profiles as their encoded bytes, the expiry
+/// index derived from the tickets (an entry `(expiresAt, locator)` exactly for each ticket still
+/// `issued`, which is what ``Projector`` maintains with `setDue`).
+///
+/// It conforms to both projection protocols, so any event can go through ``Projector`` itself;
+/// ``CompactReplayer`` applies the common events (issue, consume, expire, purge) directly on the
+/// record bytes, taking the ``Projector`` path for anything unusual. Its projections read back as
+/// ``TicketState``/``UserState`` values, equal to what ``ReplayState`` builds (tested).
+struct CompactReplay: TicketProjections, UserProjections {
+    // Pools: few, by index.
+    var poolIDs: [PoolID] = []
+    var poolBytes: [[UInt8]] = []
+    var poolStates: [PoolState?] = []
+    var poolIndex: [PoolID: UInt32] = [:]
+
+    // Users: (pool, user) → index; `String` semantics, exactly as ``UserKey`` hashes.
+    var userKeys: [UserKey] = []
+    var users: [CompactUser] = []
+    var userIndex: [UserKey: UInt32] = [:]
+    var existingUsers = 0
+    var profiles: [UInt8] = []
+    var profileWaste = 0
+    /// Reused for spliced profiles.
+    var scratch: [UInt8] = []
+
+    // Tickets.
+    var tickets: [LocatorKey: CompactTicket] = [:]
+    /// Tickets whose status is `issued`: the size of the expiry index.
+    var issuedCount = 0
+
+    init() {}
+
+    // MARK: - Interning
+
+    mutating func internPool(_ id: PoolID) -> UInt32 {
+        if let i = poolIndex[id] { return i }
+        let i = UInt32(poolIDs.count)
+        poolIDs.append(id)
+        poolBytes.append(Array(id.rawValue.utf8))
+        poolStates.append(nil)
+        poolIndex[id] = i
+        return i
+    }
+
+    /// The index of the pool whose id has exactly these bytes (pool ids are ASCII, so byte
+    /// equality is `String` equality), if it is interned.
+    func poolIndex(bytes: UnsafeRawBufferPointer) -> UInt32? {
+        if poolBytes.count <= 16 {
+            for (i, known) in poolBytes.enumerated() where known.count == bytes.count {
+                let same = known.withUnsafeBytes { k in
+                    guard let a = k.baseAddress, let b = bytes.baseAddress else { return k.count == bytes.count }
+                    return memcmp(a, b, k.count) == 0
+                }
+                if same { return UInt32(i) }
+            }
+            return nil
+        }
+        return poolIndex[PoolID(unchecked: String(decoding: bytes, as: UTF8.self))]
+    }
+
+    mutating func internUser(_ key: UserKey) -> UInt32 {
+        if let i = userIndex[key] { return i }
+        let i = UInt32(userKeys.count)
+        userKeys.append(key)
+        users.append(CompactUser())
+        userIndex[key] = i
+        return i
+    }
+
+    // MARK: - Profiles
+
+    func profileBytes(_ u: CompactUser) -> ArraySlice<UInt8> { profiles[u.profileStart..<(u.profileStart + u.profileCount)] }
+
+    /// Sets user `i`'s profile to `bytes` (an encoded ``UserProfile``), in place when unchanged
+    /// or the same length; the arena is compacted once more than half of it is stale.
+    mutating func setProfile(_ i: Int, _ bytes: UnsafeRawBufferPointer) {
+        let u = users[i]
+        if u.profileCount == bytes.count {
+            profiles.withUnsafeMutableBytes { arena in
+                guard let base = arena.baseAddress, let src = bytes.baseAddress else { return }
+                let dst = base + u.profileStart
+                if memcmp(dst, src, bytes.count) != 0 { dst.copyMemory(from: src, byteCount: bytes.count) }
+            }
+            return
+        }
+        profileWaste += u.profileCount
+        users[i].profileStart = profiles.count
+        users[i].profileCount = bytes.count
+        profiles.append(contentsOf: bytes)
+        if profileWaste > 1 << 20 && profileWaste > profiles.count / 2 { compactProfiles() }
+    }
+
+    mutating func compactProfiles() {
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(profiles.count - profileWaste + 1024)
+        for i in users.indices where users[i].profileCount > 0 {
+            let start = fresh.count
+            fresh.append(contentsOf: profileBytes(users[i]))
+            users[i].profileStart = start
+        }
+        profiles = fresh
+        profileWaste = 0
+    }
+
+    func profile(of u: CompactUser) -> UserProfile? {
+        profiles.withUnsafeBytes { arena in
+            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: arena[u.profileStart..<(u.profileStart + u.profileCount)]), what: "profile")
+            return try? UserProfile.read(from: &r)
+        }
+    }
+
+    // MARK: - Reading back
+
+    func ticketState(_ t: CompactTicket) -> TicketState {
+        TicketState(
+            status: t.status, pool: poolIDs[Int(t.pool)], user: userKeys[Int(t.user)].user,
+            issuedAt: Timestamp(millisecondsSince1970: t.issuedAt), expiresAt: Timestamp(millisecondsSince1970: t.expiresAt),
+            consumedAt: t.hasConsumedAt ? Timestamp(millisecondsSince1970: t.consumedAt) : nil,
+            expiredAt: t.hasExpiredAt ? Timestamp(millisecondsSince1970: t.expiredAt) : nil,
+            ip: t.ip.string.map { IPAddress(normalized: $0) }, verifierDigest: t.verifier)
+    }
+
+    func userState(_ u: CompactUser) -> UserState? {
+        guard u.exists, let profile = profile(of: u) else { return nil }
+        return UserState(
+            profile: profile, signedUp: Timestamp(millisecondsSince1970: u.signedUp), loginsCount: u.loginsCount,
+            lastLogin: u.hasLastLogin ? Timestamp(millisecondsSince1970: u.lastLogin) : nil,
+            lastIP: u.lastIP.string.map { IPAddress(normalized: $0) })
+    }
+
+    /// Users that exist, by key.
+    var userCount: Int { existingUsers }
+    var existingUserKeys: [UserKey] { users.indices.filter { users[$0].exists }.map { userKeys[$0] } }
+    /// Pools configured.
+    var configuredPools: [PoolID] { poolIDs.indices.filter { poolStates[$0] != nil }.map { poolIDs[$0] } }
+
+    /// Whether the expiry index holds `(expiresAt, locator)`.
+    func isDue(_ entry: DueEntry) -> Bool {
+        guard let t = tickets[LocatorKey(entry.locator)] else { return false }
+        return t.status == .issued && t.expiresAt == entry.expiresAt
+    }
+
+    /// The expiry index, sorted.
+    var dueEntries: [DueEntry] {
+        tickets.compactMap { $0.value.status == .issued ? DueEntry(expiresAt: $0.value.expiresAt, locator: $0.key.value) : nil }
+            .sorted { ($0.expiresAt, $0.locator) < ($1.expiresAt, $1.locator) }
+    }
+
+    // MARK: - TicketProjections
+
+    func pool(_ id: PoolID) throws -> PoolState? { poolIndex[id].flatMap { poolStates[Int($0)] } }
+
+    func ticket(_ locator: TicketLocator) throws -> TicketState? { tickets[LocatorKey(locator.sequence)].map(ticketState) }
+
+    mutating func setPool(_ state: PoolState, for id: PoolID) throws {
+        poolStates[Int(internPool(id))] = state
+    }
+
+    mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws {
+        let pool = internPool(state.pool)
+        let user = internUser(UserKey(pool: state.pool, user: state.user))
+        let record = CompactTicket(
+            issuedAt: state.issuedAt.millisecondsSince1970, expiresAt: state.expiresAt.millisecondsSince1970,
+            consumedAt: state.consumedAt?.millisecondsSince1970 ?? 0, expiredAt: state.expiredAt?.millisecondsSince1970 ?? 0,
+            verifier: state.verifierDigest, ip: InlineText(state.ip?.text), user: user, pool: pool, status: state.status,
+            hasConsumedAt: state.consumedAt != nil, hasExpiredAt: state.expiredAt != nil)
+        let old = tickets.updateValue(record, forKey: LocatorKey(locator.sequence))
+        if old?.status == .issued { issuedCount -= 1 }
+        if state.status == .issued { issuedCount += 1 }
+    }
+
+    /// Derived from the tickets' status (see the type's note): nothing to store.
+    mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {}
+
+    mutating func removeTicket(_ locator: TicketLocator) throws {
+        if tickets.removeValue(forKey: LocatorKey(locator.sequence))?.status == .issued { issuedCount -= 1 }
+    }
+
+    // MARK: - UserProjections
+
+    func user(_ key: UserKey) throws -> UserState? { userIndex[key].flatMap { userState(users[Int($0)]) } }
+
+    mutating func setUser(_ state: UserState, for key: UserKey) throws {
+        let i = Int(internUser(key))
+        if !users[i].exists { existingUsers += 1 }
+        users[i].exists = true
+        var w = BinaryWriter(capacity: 64)
+        state.profile.write(into: &w)
+        w.bytes.withUnsafeBytes { setProfile(i, $0) }
+        users[i].signedUp = state.signedUp.millisecondsSince1970
+        users[i].loginsCount = state.loginsCount
+        users[i].hasLastLogin = state.lastLogin != nil
+        users[i].lastLogin = state.lastLogin?.millisecondsSince1970 ?? 0
+        users[i].lastIP = InlineText(state.lastIP?.text)
+    }
+}
+
+/// Whether `bytes` are valid UTF-8, as decoding text from the log requires.
+@inline(__always)
+func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    if bytes.allSatisfy({ $0 < 0x80 }) { return true }
+    return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+}
+
+/// The common events applied straight from their record bytes.
+extension CompactReplay {
+    /// Applies the payload of an issue, consume or expire at `sequence` directly, when it
+    /// decodes, breaks no audit rule and ``Projector`` would apply it without complaint; then
+    /// the outcome is exactly ``Projector``'s (see each case). Returns `false`, having changed
+    /// nothing, for anything else: the caller decodes the event and takes the general path.
+    mutating func applyDirectly(_ payload: UnsafeRawBufferPointer, sequence: UInt64) -> Bool {
+        var r = BinaryReader(payload, what: "event")
+        do {
+            let v = try r.u8()
+            guard v == 1 || v == 2 else { return false }
+            let kind = try r.u8()
+            guard kind >= 2 && kind <= 4 else { return false }
+            let at = try r.i64()
+            let poolLength = try r.varint()
+            guard poolLength <= UInt64(PoolID.maxLength) else { return false }
+            // A pool id interned earlier came from a decoded (validated) event.
+            guard let pool = poolIndex(bytes: try r.bytes(Int(poolLength))) else { return false }
+            switch kind {
+            case 2: return try issue(&r, payload, at: at, pool: pool, sequence: sequence)
+            case 3: return try consume(&r, at: at, pool: pool)
+            default: return try expire(&r, at: at, pool: pool)
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// Skips one optional text field, checking it as `BinaryReader.optionalString` does.
+    private func skipOptionalText(_ r: inout BinaryReader, maxBytes: Int) throws(DecodingFailure) -> UnsafeRawBufferPointer?? {
+        guard try r.bool() else { return .some(nil) }
+        let n = try r.varint()
+        guard n <= UInt64(maxBytes) else { return nil }
+        let b = try r.bytes(Int(n))
+        guard isValidUTF8(b) else { return nil }
+        return .some(b)
+    }
+
+    /// `TicketIssued`: the pool is configured and `expiresAt` is its time plus the pool's
+    /// lifetime (else `checkRules` has a finding); the user id is printable ASCII (so valid).
+    /// Tickets half: a fresh `issued` ticket (and so a due entry). Users half: as ``Projector``,
+    /// the profile from the event, its phone kept from before (or none) without `getPhone`.
+    private mutating func issue(
+        _ r: inout BinaryReader, _ payload: UnsafeRawBufferPointer, at: Int64, pool: UInt32, sequence: UInt64
+    ) throws(DecodingFailure) -> Bool {
+        let userLength = try r.varint()
+        guard userLength >= 1, userLength <= UInt64(UserID.maxLength) else { return false }
+        let userBytes = try r.bytes(Int(userLength))
+        guard userBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return false }
+        let verifier = try r.digest()
+        let profileStart = r.offset
+        var phoneStart = 0
+        var phoneEnd = 0
+        for field in 0..<9 {
+            if field == 3 { phoneStart = r.offset }
+            guard case .some = try skipOptionalText(&r, maxBytes: 1 << 20) else { return false }
+            if field == 3 { phoneEnd = r.offset }
+        }
+        _ = try r.bool()  // emailVerified
+        let profileEnd = r.offset
+        var ip = InlineText.absent
+        switch try skipOptionalText(&r, maxBytes: InlineText.capacity) {
+        case .none: return false
+        case .some(.some(let b)): ip = InlineText(b)
+        case .some(.none): break
+        }
+        let getPhone = try r.bool()
+        let expiresAt = try r.i64()
+        guard r.isAtEnd else { return false }
+        guard let state = poolStates[Int(pool)],
+              Timestamp(millisecondsSince1970: at).advanced(by: state.policy.ticketLifetime).millisecondsSince1970 == expiresAt
+        else { return false }
+
+        // Tickets half.
+        let key = UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: userBytes, as: UTF8.self)))
+        let user = internUser(key)
+        let record = CompactTicket(
+            issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: verifier, ip: ip,
+            user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
+        // A ticket's key is its issue's own sequence, and each sequence is applied once: no
+        // earlier record is replaced.
+        tickets[LocatorKey(sequence)] = record
+        issuedCount += 1
+
+        // Users half.
+        let i = Int(user)
+        let existed = users[i].exists
+        if !existed {
+            existingUsers += 1
+            users[i].exists = true
+            users[i].signedUp = at
+            users[i].loginsCount = 0
+            users[i].hasLastLogin = false
+            users[i].lastLogin = 0
+            users[i].lastIP = .absent
+        }
+        let eventProfile = UnsafeRawBufferPointer(rebasing: payload[profileStart..<profileEnd])
+        if getPhone {
+            setProfile(i, eventProfile)
+            return true
+        }
+        // The event's profile with the phone field replaced by the user's (or none).
+        var spliced: [UInt8] = []
+        swap(&spliced, &scratch)
+        spliced.removeAll(keepingCapacity: true)
+        spliced.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[profileStart..<phoneStart]))
+        if existed {
+            let u = users[i]
+            profiles.withUnsafeBytes { arena in
+                let old = UnsafeRawBufferPointer(rebasing: arena[u.profileStart..<(u.profileStart + u.profileCount)])
+                var o = BinaryReader(old, what: "profile")
+                for _ in 0..<3 { _ = try? skipOptionalText(&o, maxBytes: 1 << 20) }
+                let start = o.offset
+                _ = try? skipOptionalText(&o, maxBytes: 1 << 20)
+                spliced.append(contentsOf: UnsafeRawBufferPointer(rebasing: old[start..<o.offset]))
+            }
+        } else {
+            spliced.append(0)
+        }
+        spliced.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[phoneEnd..<profileEnd]))
+        spliced.withUnsafeBytes { setProfile(i, $0) }
+        swap(&spliced, &scratch)
+        return true
+    }
+
+    /// `TicketConsumed`: the pool is configured with a secret if it requires one, the ticket is
+    /// `issued` in this pool and not yet expired, and its user exists (else a finding or an
+    /// ``InconsistentEvent``). Then, as ``Projector``: consumed at `at`, no longer due; the user's
+    /// logins +1, last login `at`, last IP the ticket's.
+    private mutating func consume(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
+        let locator = try r.u64()
+        guard r.isAtEnd else { return false }
+        guard let state = poolStates[Int(pool)], !(state.policy.secretRequired && state.secret == nil),
+              let index = tickets.index(forKey: LocatorKey(locator))
+        else { return false }
+        let t = tickets.values[index]
+        guard t.status == .issued, t.pool == pool, at < t.expiresAt, users[Int(t.user)].exists else { return false }
+        tickets.values[index].status = .consumed
+        tickets.values[index].consumedAt = at
+        tickets.values[index].hasConsumedAt = true
+        issuedCount -= 1
+        let u = Int(t.user)
+        users[u].loginsCount += 1
+        users[u].lastLogin = at
+        users[u].hasLastLogin = true
+        users[u].lastIP = t.ip
+        return true
+    }
+
+    /// `TicketExpired`: the ticket is `issued` in this pool and `at` is not before its expiry
+    /// (else a finding or an ``InconsistentEvent``). Then, as ``Projector``: expired at `at`,
+    /// no longer due.
+    private mutating func expire(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
+        let locator = try r.u64()
+        guard r.isAtEnd, let index = tickets.index(forKey: LocatorKey(locator)) else { return false }
+        let t = tickets.values[index]
+        guard t.status == .issued, t.pool == pool, at >= t.expiresAt else { return false }
+        tickets.values[index].status = .expired
+        tickets.values[index].expiredAt = at
+        tickets.values[index].hasExpiredAt = true
+        issuedCount -= 1
+        return true
+    }
+
+    /// `TicketsPurged`, as ``Projector``: drops each listed ticket; at the first it may not
+    /// drop, hands the rest to ``Projector`` (which throws the same ``InconsistentEvent``).
+    mutating func purge(_ e: TicketsPurged, sequence: UInt64) throws {
+        let pool = poolIndex[e.pool]
+        for (i, locator) in e.locators.enumerated() {
+            if let pool, let index = tickets.index(forKey: LocatorKey(locator.sequence)) {
+                let t = tickets.values[index]
+                if t.status != .issued && t.pool == pool {
+                    tickets.remove(at: index)
+                    continue
+                }
+            }
+            let rest = TicketsPurged(pool: e.pool, at: e.at, locators: Array(e.locators[i...]))
+            try Projector.applyToTickets(.ticketsPurged(rest), sequence: sequence, to: &self)
+            return
+        }
+    }
+
+    /// Applies `event` through ``Projector`` (both halves, as `Projector.apply` does).
+    mutating func applyGenerally(_ event: LedgerEvent, sequence: UInt64) throws {
+        if case .ticketsPurged(let e) = event {
+            try purge(e, sequence: sequence)
+            return
+        }
+        let ticket = try Projector.applyToTickets(event, sequence: sequence, to: &self)
+        try Projector.applyToUsers(event, sequence: sequence, ticket: ticket, to: &self)
+    }
+}
+
+extension CompactReplay {
+    /// ``Auditor/checkRules(_:sequence:replay:findings:)`` against this state, without copying it.
+    func checkRules(_ event: LedgerEvent, sequence: UInt64, findings: inout FindingList) {
+        Auditor.checkRules(event, sequence: sequence, replay: self, findings: &findings)
+    }
+}
+
+extension CompactReplay {
+    /// Whether `stored` is byte for byte the record ``UserState/encoded()`` gives for the
+    /// replayed user `key`: then the two are equal field by field (decoding those bytes gives
+    /// the replayed state back). `false` says nothing: compare field by field.
+    func userRecordMatches(_ key: UserKey, _ stored: UnsafeRawBufferPointer) -> Bool {
+        guard let i = userIndex[key] else { return false }
+        let u = users[Int(i)]
+        // A last login at Int64.min would read back as none.
+        guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
+        var w = BinaryWriter(capacity: u.profileCount + 64)
+        w.u8(1)
+        w.raw(profileBytes(u))
+        w.i64(u.signedUp)
+        w.u64(u.loginsCount)
+        w.i64(u.hasLastLogin ? u.lastLogin : .min)
+        u.lastIP.write(into: &w)
+        return w.bytes.withUnsafeBytes { sameBytes($0, stored) }
+    }
+
+    /// Whether `stored` is byte for byte the record ``TicketState/encoded()`` gives for the
+    /// replayed ticket at `locator` (see ``userRecordMatches(_:_:)``).
+    func ticketRecordMatches(_ locator: UInt64, _ stored: UnsafeRawBufferPointer) -> Bool {
+        guard let t = tickets[LocatorKey(locator)],
+              !(t.hasConsumedAt && t.consumedAt == .min), !(t.hasExpiredAt && t.expiredAt == .min)
+        else { return false }
+        var w = BinaryWriter(capacity: 160)
+        w.u8(1)
+        w.u8(t.status.code)
+        w.varint(UInt64(poolBytes[Int(t.pool)].count))
+        w.raw(poolBytes[Int(t.pool)])
+        w.string(userKeys[Int(t.user)].user.rawValue)
+        w.i64(t.issuedAt)
+        w.i64(t.expiresAt)
+        w.i64(t.hasConsumedAt ? t.consumedAt : .min)
+        w.i64(t.hasExpiredAt ? t.expiredAt : .min)
+        t.ip.write(into: &w)
+        w.digest(t.verifier)
+        return w.bytes.withUnsafeBytes { sameBytes($0, stored) }
+    }
+}
+
+/// Whether two buffers hold the same bytes.
+func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+    return memcmp(pa, pb, a.count) == 0
+}
