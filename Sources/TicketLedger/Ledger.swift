@@ -20,8 +20,8 @@ import Synchronization
 /// try ledger.configurePool(pool, policy: PoolPolicy(), secret: "pool-secret")
 /// let issued = try ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u1"), ip: "192.168.0.106"))
 /// switch try ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: "pool-secret") {
-/// case .redeemed(let user): print(user.loginsCount)
-/// case .rejected(let why): print(why.reason)
+/// case .redeemed(let user): reply(with: user)          // the user document, loginsCount and all
+/// case .rejected(let why): refuse(because: why.reason)  // alreadyConsumed, expired, …
 /// }
 /// ```
 public final class Ledger: Sendable {
