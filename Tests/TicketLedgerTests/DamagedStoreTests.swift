@@ -77,6 +77,19 @@ struct DamagedStoreTests {
         geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
     }
 
+    /// A copy of the CLI in a fresh world-readable directory, for the runs as `nobody`: the build
+    /// directory may sit under one only root can enter (a clone in `mktemp -d`), and then
+    /// Foundation traps at start-up looking for the program's bundle.
+    static func executableForNobody() throws -> String {
+        let dir = NSTemporaryDirectory() + "ticket-ledger-nobody-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        #expect(chmod(dir, 0o755) == 0)
+        let copy = dir + "/ticket-ledger"
+        try FileManager.default.copyItem(atPath: CLI.executable.path, toPath: copy)
+        #expect(chmod(copy, 0o755) == 0)
+        return copy
+    }
+
     func damage(_ damage: Damage, _ dir: String, seed: UInt64) throws {
         let data = dir + "/data.mdb"
         var rng = SplitMix64(seed: seed)
@@ -133,16 +146,18 @@ struct DamagedStoreTests {
             return
         }
         let seeds: [UInt64] = damage == .flippedBytes ? (0..<4).map { testSeed(0xF11B_0000) &+ $0 } : [testSeed(0xDA3A_6E00)]
+        let nobodyExecutable = damage == .noPermission && Self.canDropPrivileges ? try Self.executableForNobody() : nil
+        defer { if let nobodyExecutable { try? FileManager.default.removeItem(atPath: (nobodyExecutable as NSString).deletingLastPathComponent) } }
         for seed in seeds {
             let (store, ticket) = try Self.sampleStore()
             try self.damage(damage, store.path, seed: seed)
             defer { _ = chmod(store.path, 0o755) }
             for (index, arguments) in Self.commands(store.path, ticket: ticket, backup: store.root + "/backup").enumerated() {
                 var run = arguments
-                if damage == .noPermission && Self.canDropPrivileges {
-                    run = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] + arguments
+                if let nobodyExecutable {
+                    run = ["--reuid=65534", "--regid=65534", "--clear-groups", nobodyExecutable] + arguments
                 }
-                let result = damage == .noPermission && Self.canDropPrivileges
+                let result = nobodyExecutable != nil
                     ? try Child(run, executable: URL(fileURLWithPath: "/usr/bin/setpriv")).wait(timeout: 60)
                     : try Child.run(run, timeout: 60)
                 let what = "\(damage) (seed \(seed)), command \(index) `\(arguments.prefix(1).joined())`: \(result)"
