@@ -197,8 +197,8 @@ extension UnsafeRawBufferPointer: ByteBuffer {
 /// A key of one or two big-endian 64-bit integers, lent to LMDB without a heap allocation
 /// (sequence numbers, locators, `expiresAt ‖ locator`).
 package struct IntegerKey: ByteBuffer {
-    private let words: (UInt64, UInt64)
-    private let count: Int
+    fileprivate let words: (UInt64, UInt64)
+    fileprivate let count: Int
 
     /// The 8 big-endian bytes of `value`.
     package init(_ value: UInt64) {
@@ -219,5 +219,51 @@ package struct IntegerKey: ByteBuffer {
             Result { () throws(E) -> R in try body(UnsafeRawBufferPointer(rebasing: raw[0..<count])) }
         }
         return try result.get()
+    }
+}
+
+// MARK: - The writer's hot path
+
+// Concrete overloads for integer keys: the same as the generic ones, without generic dispatch
+// across the module boundary (measured: the generic wrappers and their metadata were about a
+// tenth of the writer thread's time per redemption).
+extension Transaction {
+    /// Calls `body` with the value stored under `key`, or `nil` when there is none.
+    package func withValue<R>(_ db: Database, key: IntegerKey, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        var words = key.words
+        var v = MDB_val()
+        let rc = withUnsafeMutableBytes(of: &words) { k in
+            var kv = MDB_val(mv_size: key.count, mv_data: k.baseAddress)
+            return mdb_get(handle, db.dbi, &kv, &v)
+        }
+        if rc == MDB_NOTFOUND { return try body(nil) }
+        try check(rc, "mdb_get(\(db.name))")
+        return try body(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
+    /// Stores `value` under `key`; see the generic `put`.
+    package func put(_ db: Database, key: IntegerKey, value: [UInt8], append: Bool = false) throws(LMDBError) {
+        var words = key.words
+        let rc = withUnsafeMutableBytes(of: &words) { k in
+            value.withUnsafeBytes { bytes in
+                var kv = MDB_val(mv_size: key.count, mv_data: k.baseAddress)
+                var vv = MDB_val(mv_size: bytes.count, mv_data: UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                return mdb_put(handle, db.dbi, &kv, &vv, append ? UInt32(MDB_APPEND) : 0)
+            }
+        }
+        try check(rc, "mdb_put(\(db.name))")
+    }
+
+    /// Deletes `key`; returns whether it was there.
+    @discardableResult
+    package func delete(_ db: Database, key: IntegerKey) throws(LMDBError) -> Bool {
+        var words = key.words
+        let rc = withUnsafeMutableBytes(of: &words) { k in
+            var kv = MDB_val(mv_size: key.count, mv_data: k.baseAddress)
+            return mdb_del(handle, db.dbi, &kv, nil)
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "mdb_del(\(db.name))")
+        return true
     }
 }

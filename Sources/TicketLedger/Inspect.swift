@@ -144,7 +144,7 @@ enum Inspector {
             var overlay = UsersView.Overlay(base: meta.usersSequence, applied: meta.usersSequence, users: [:])
             try UsersView.catchUp(&overlay, with: tickets, meta: meta)
             let key = UserKey(pool: pool, user: user)
-            let state = try overlay.users[key] ?? tickets.checkpointedUser(key)
+            let state = try overlay.user(key) ?? tickets.checkpointedUser(key)
             var mine: Set<UInt64> = []
             var history: [LoggedEvent] = []
             try scanDecoded(store, txn: txn, from: 1) { logged in

@@ -382,7 +382,8 @@ final class Engine: Sendable {
         let results: [Result<Reply, LedgerError>]
         do {
             results = try environment.write { txn in
-                var batch = try WriteBatch(txn: txn, layout: layout, path: path, clock: clock, usersView: users)
+                var batch = try WriteBatch(
+                    txn: txn, layout: layout, path: path, clock: clock, usersView: users, expectedChanges: commands.count)
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)
                 for command in commands { results.append(try batch.run(command)) }
@@ -402,7 +403,7 @@ final class Engine: Sendable {
             metrics.failedBatches.increment()
             throw failure
         }
-        users.commit(changes, from: range.start, to: range.end, checkpointed: checkpointed)
+        users.commit(changes, from: range.start, to: range.end, checkpointed: checkpointed, cachedUsers: checkpointPolicy.cachedUsers)
         if !commands.isEmpty {
             batches.add(1, ordering: .relaxed)
             self.commands.add(commands.count, ordering: .relaxed)

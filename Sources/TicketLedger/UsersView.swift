@@ -12,8 +12,11 @@ import Synchronization
 /// close) together with the sequence they reflect (`StoreMeta.usersSequence`).
 ///
 /// Rules that keep it exact:
-/// 1. The overlay holds full user states (not deltas) for events `(base, applied]`, where
-///    `base` is the checkpoint it was built on.
+/// 1. The overlay holds the full state (not a delta) of every user changed by events
+///    `(base, applied]`, where `base` is the checkpoint it was built on, marked dirty. It may
+///    also hold clean users, equal to the `users` database at `base`: after a checkpoint the
+///    overlay keeps what it held as a cache (up to `CheckpointPolicy.cachedUsers`), so the next
+///    login of a user needs no B-tree read.
 /// 2. When the stored checkpoint is not `base` (another process checkpointed), the overlay is
 ///    dropped and rebuilt from the log after the new checkpoint: the `users` database already
 ///    holds everything up to it.
@@ -22,10 +25,37 @@ import Synchronization
 /// 4. A write batch merges its changes only if nothing moved `applied` since it began;
 ///    otherwise a catch-up already replayed its events from the log.
 final class UsersView: Sendable {
+    /// A user in the overlay, and whether the `users` database is behind it.
+    struct Entry {
+        var state: UserState
+        var dirty: Bool
+    }
+
     struct Overlay {
         var base: UInt64
         var applied: UInt64
-        var users: [UserKey: UserState]
+        var users: [UserKey: Entry]
+        /// How many of `users` are dirty.
+        var dirtyCount = 0
+
+        init(base: UInt64, applied: UInt64, users: [UserKey: Entry] = [:]) {
+            self.base = base
+            self.applied = applied
+            self.users = users
+            self.dirtyCount = users.values.count { $0.dirty }
+        }
+
+        /// The user as the overlay holds them (dirty or clean), or `nil` when it holds none.
+        func user(_ key: UserKey) -> UserState? { users[key]?.state }
+
+        /// Records a changed user (rule 1).
+        mutating func change(_ key: UserKey, to state: UserState) {
+            if let old = users.updateValue(Entry(state: state, dirty: true), forKey: key) {
+                if !old.dirty { dirtyCount += 1 }
+            } else {
+                dirtyCount += 1
+            }
+        }
     }
 
     let state: Mutex<Overlay>
@@ -33,23 +63,23 @@ final class UsersView: Sendable {
 
     init(path: String) {
         self.path = path
-        self.state = Mutex(Overlay(base: 0, applied: 0, users: [:]))
+        self.state = Mutex(Overlay(base: 0, applied: 0))
     }
 
     /// Brings `overlay` up to the store as `tickets`' transaction sees it (rules 2 and 3).
     static func catchUp(_ overlay: inout Overlay, with tickets: LMDBProjections, meta: StoreMeta) throws {
         if overlay.base != meta.usersSequence || overlay.applied > meta.head.sequence {
-            overlay = Overlay(base: meta.usersSequence, applied: meta.usersSequence, users: [:])
+            overlay = Overlay(base: meta.usersSequence, applied: meta.usersSequence)
         }
         guard overlay.applied < meta.head.sequence else { return }
-        var users = OverlayUsers(overlay: overlay.users, tickets: tickets)
-        overlay.users = [:]  // let `users` own the storage while it grows
-        try tickets.forEachEvent(after: overlay.applied, through: meta.head.sequence) { sequence, event in
+        var users = OverlayUsers(overlay: overlay, tickets: tickets)
+        overlay = Overlay(base: 0, applied: 0)  // let `users` own the storage while it grows
+        try tickets.forEachEvent(after: users.overlay.applied, through: meta.head.sequence) { sequence, event in
             var consumed: TicketState?
             if case .ticketConsumed(let e) = event { consumed = try tickets.ticket(e.locator) ?? tickets.purgedTicket(e.locator) }
             try Projector.applyToUsers(event, sequence: sequence, ticket: consumed, to: &users)
         }
-        overlay.users = users.overlay
+        overlay = users.overlay
         overlay.applied = meta.head.sequence
     }
 
@@ -59,62 +89,99 @@ final class UsersView: Sendable {
         let meta = try tickets.meta()
         return try state.withLock { overlay in
             try Self.catchUp(&overlay, with: tickets, meta: meta)
-            if let user = overlay.users[key] { return user }
+            if let user = overlay.user(key) { return user }
             return try tickets.checkpointedUser(key)
         }
     }
 
     /// Merges a committed batch's user changes (rule 4); `checkpointed` says whether the batch
-    /// wrote them all to the `users` database at `head`.
-    func commit(_ changes: [UserKey: UserState], from start: UInt64, to head: UInt64, checkpointed: Bool) {
+    /// wrote every dirty user to the `users` database at `head`, after which they are clean.
+    func commit(_ changes: [UserKey: UserState], from start: UInt64, to head: UInt64, checkpointed: Bool, cachedUsers: Int) {
         state.withLock { overlay in
-            if checkpointed {
-                if overlay.applied <= head { overlay = Overlay(base: head, applied: head, users: [:]) }
+            guard overlay.applied == start else {
+                // Another process's events were caught up since the batch began; after a
+                // checkpoint of ours the overlay starts over, else it already holds them.
+                if checkpointed && overlay.applied <= head { overlay = Overlay(base: head, applied: head) }
                 return
             }
-            guard overlay.applied == start else { return }
-            for (key, user) in changes { overlay.users[key] = user }
+            for (key, user) in changes { overlay.change(key, to: user) }
             overlay.applied = head
+            if checkpointed {
+                overlay.base = head
+                if overlay.users.count > cachedUsers {
+                    overlay = Overlay(base: head, applied: head)
+                } else {
+                    for index in overlay.users.indices { overlay.users.values[index].dirty = false }
+                    overlay.dirtyCount = 0
+                }
+            }
         }
     }
 }
 
 /// Users read through an overlay, then the `users` database; writes go to the overlay.
 struct OverlayUsers: UserProjections {
-    var overlay: [UserKey: UserState]
+    var overlay: UsersView.Overlay
     let tickets: LMDBProjections
 
     func user(_ key: UserKey) throws -> UserState? {
-        if let user = overlay[key] { return user }
+        if let user = overlay.user(key) { return user }
         return try tickets.checkpointedUser(key)
     }
 
     mutating func setUser(_ state: UserState, for key: UserKey) throws {
-        overlay[key] = state
+        overlay.change(key, to: state)
     }
 }
 
 /// A write batch's users: its own changes, over the overlay as the batch began, over the
 /// `users` database.
 struct BatchUsers: UserProjections {
-    var changes: [UserKey: UserState] = [:]
-    var snapshot: [UserKey: UserState]
+    var changes: [UserKey: UserState]
+    var snapshot: UsersView.Overlay
     let tickets: LMDBProjections
 
+    init(snapshot: UsersView.Overlay, tickets: LMDBProjections, expectedChanges: Int) {
+        self.snapshot = snapshot
+        self.tickets = tickets
+        self.changes = Dictionary(minimumCapacity: expectedChanges)
+    }
+
     func user(_ key: UserKey) throws -> UserState? {
-        if let user = changes[key] ?? snapshot[key] { return user }
+        if let user = changes[key] ?? snapshot.user(key) { return user }
         return try tickets.checkpointedUser(key)
     }
 
     mutating func setUser(_ state: UserState, for key: UserKey) throws {
         changes[key] = state
     }
+
+    /// Changes the user in place in `changes` (no copy of the state in and out, as the default
+    /// `user` then `setUser` would make: a login touches every redeemed user once).
+    mutating func updateUser(_ key: UserKey, _ body: (inout UserState?) throws -> Void) throws {
+        if changes[key] == nil {
+            guard let current = try snapshot.user(key) ?? tickets.checkpointedUser(key) else {
+                var created: UserState?
+                try body(&created)
+                if let created { changes[key] = created }
+                return
+            }
+            changes[key] = current
+        }
+        try body(&changes[key])
+    }
+
+    /// Users that differ from the `users` database: the overlay's dirty ones and this batch's.
+    var dirtyCount: Int { snapshot.dirtyCount + changes.count }
 }
 
 /// When the writer checkpoints the users overlay.
 struct CheckpointPolicy: Sendable {
-    /// Checkpoint once the overlay holds this many users…
+    /// Checkpoint once the overlay holds this many dirty users…
     var users = 32_768
     /// …or this many events have passed since the last checkpoint.
     var events: UInt64 = 262_144
+    /// After a checkpoint the overlay keeps its users as a cache of the `users` database, unless
+    /// it holds more than this many.
+    var cachedUsers = 262_144
 }

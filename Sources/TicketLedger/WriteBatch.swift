@@ -36,7 +36,9 @@ struct WriteBatch {
 
     /// Opens a batch in `txn`, first bringing `usersView` up to what the transaction sees
     /// (another process may have appended since our last batch).
-    init(txn: Transaction, layout: StoreLayout, path: String, clock: any LedgerClock, usersView: UsersView) throws {
+    init(
+        txn: Transaction, layout: StoreLayout, path: String, clock: any LedgerClock, usersView: UsersView, expectedChanges: Int = 0
+    ) throws {
         self.txn = txn
         self.layout = layout
         self.path = path
@@ -48,9 +50,9 @@ struct WriteBatch {
         self.startMeta = meta
         let snapshot = try usersView.state.withLock { overlay in
             try UsersView.catchUp(&overlay, with: tickets, meta: meta)
-            return overlay.users
+            return overlay
         }
-        self.users = BatchUsers(snapshot: snapshot, tickets: tickets)
+        self.users = BatchUsers(snapshot: snapshot, tickets: tickets, expectedChanges: expectedChanges)
     }
 
     /// Where the log stands now.
@@ -150,15 +152,15 @@ struct WriteBatch {
 
     /// Whether the users overlay is big enough (or old enough) to checkpoint now.
     func checkpointDue(_ policy: CheckpointPolicy) -> Bool {
-        users.snapshot.count + users.changes.count >= policy.users
+        users.dirtyCount >= policy.users
             || meta.head.sequence - meta.usersSequence >= policy.events
     }
 
-    /// Writes every user the overlay and this batch changed to the `users` database, and
+    /// Writes every user the overlay (its dirty ones) and this batch changed to the `users` database, and
     /// records that it now reflects the log up to the head.
     mutating func checkpointUsers() throws {
-        for (key, user) in users.snapshot where users.changes[key] == nil {
-            try txn.put(layout.users, key: key.bytes, value: user.encoded())
+        for (key, entry) in users.snapshot.users where entry.dirty && users.changes[key] == nil {
+            try txn.put(layout.users, key: key.bytes, value: entry.state.encoded())
         }
         for (key, user) in users.changes {
             try txn.put(layout.users, key: key.bytes, value: user.encoded())
@@ -174,13 +176,15 @@ struct WriteBatch {
     }
 }
 
-/// The tickets projection for one batch: reads through a cache (a redemption reads its
-/// ticket and pool to decide, then again to apply), writes through to LMDB.
+/// The tickets projection for one batch: reads through a cache of the last pool and the last
+/// ticket (a redemption reads its ticket and pool to decide, then again to apply), writes
+/// through to LMDB. One entry each is enough for that and costs no hashing; LMDB itself
+/// answers everything else, its write transaction seeing its own writes.
 struct CachedTickets: TicketProjections {
-    /// Per-batch memo; the batch runs on one thread and ends with its transaction.
+    /// The cache; the batch runs on one thread and ends with its transaction.
     final class Memo {
-        var pools: [PoolID: PoolState?] = [:]
-        var tickets: [TicketLocator: TicketState] = [:]
+        var pool: (id: PoolID, state: PoolState?)?
+        var ticket: (locator: TicketLocator, state: TicketState?)?
     }
 
     var store: LMDBProjections
@@ -189,27 +193,27 @@ struct CachedTickets: TicketProjections {
     init(store: LMDBProjections) { self.store = store }
 
     func pool(_ id: PoolID) throws -> PoolState? {
-        if let cached = memo.pools[id] { return cached }
+        if let cached = memo.pool, cached.id == id { return cached.state }
         let state = try store.pool(id)
-        memo.pools[id] = .some(state)
+        memo.pool = (id, state)
         return state
     }
 
     func ticket(_ locator: TicketLocator) throws -> TicketState? {
-        if let cached = memo.tickets[locator] { return cached }
+        if let cached = memo.ticket, cached.locator == locator { return cached.state }
         let state = try store.ticket(locator)
-        if let state { memo.tickets[locator] = state }
+        memo.ticket = (locator, state)
         return state
     }
 
     mutating func setPool(_ state: PoolState, for id: PoolID) throws {
         try store.setPool(state, for: id)
-        memo.pools[id] = .some(state)
+        memo.pool = (id, state)
     }
 
     mutating func setTicket(_ state: TicketState, for locator: TicketLocator) throws {
         try store.setTicket(state, for: locator)
-        memo.tickets[locator] = state
+        memo.ticket = (locator, state)
     }
 
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {
@@ -218,6 +222,6 @@ struct CachedTickets: TicketProjections {
 
     mutating func removeTicket(_ locator: TicketLocator) throws {
         try store.removeTicket(locator)
-        memo.tickets[locator] = nil
+        memo.ticket = (locator, nil)
     }
 }
