@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TicketLedger
 @testable import TicketLedgerHTTP
 
 @Suite("Token signer")
@@ -27,6 +28,35 @@ struct TokenSignerTests {
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
             #expect(String(decoding: ours, as: UTF8.self) == foundation, "length \(length)")
+        }
+    }
+}
+
+@Suite("Exchange answer")
+struct ExchangeAnswerTests {
+    @Test("the hand-written JSON equals JSONEncoder's, with nulls, escapes and non-ASCII")
+    func sameAsJSONEncoder() throws {
+        let root = NSTemporaryDirectory() + "ticket-ledger-answer-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ledger = try Ledger.open(at: root, create: true, options: Ledger.Options(durability: .none))
+        defer { ledger.close() }
+        let pool = try PoolID("app1")
+        try ledger.configurePool(pool, secret: "s3cret")
+        let profile = UserProfile(
+            username: "a\"b\\c", nickname: "用户😀", photo: "https://x.example/p.png", phone: nil,
+            openid: "line\nbreak", unionid: "\u{01}", oauth: nil, company: "", metadata: #"{"k":[1,2]}"#, emailVerified: true)
+        let issued = try ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u/1"), profile: profile, ip: "10.0.0.7"))
+        let outcome = try ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: "s3cret")
+        var document = try #require(outcome.document)
+        for variant in 0..<2 {
+            if variant == 1 { document.lastLogin = nil; document.lastIP = nil; document.nickname = nil }
+            let answer = Routes.ExchangeSuccess(document: document, token: "t.o.k", tokenExpiredAt: "2026-11-22T02:00:00.000Z")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            let expected = try JSONSerialization.jsonObject(with: try encoder.encode(answer)) as? NSDictionary
+            let ours = try JSONSerialization.jsonObject(with: Data(answer.json())) as? NSDictionary
+            #expect(ours != nil)
+            #expect(ours == expected, "variant \(variant)")
         }
     }
 }
