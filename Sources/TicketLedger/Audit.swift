@@ -572,7 +572,9 @@ enum Auditor {
             return true
         }
         if seen != replay.tickets.count {
-            for sequence in replay.tickets.keys.map(\.value).sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
+            var locators: [UInt64] = []
+            replay.tickets.forEach { locators.append($0.locator) }
+            for sequence in locators.sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
                 findings.add(head, "projection-tickets", "ticket \(TicketLocator(sequence: sequence)) is missing from the stored projection")
             }
         }

@@ -95,7 +95,8 @@ struct CompactReplayTests {
         #expect(!referenceFindings.items.isEmpty, "seed \(seed): the random log breaks rules")
 
         // Projections, field by field.
-        let tickets = Dictionary(uniqueKeysWithValues: compact.tickets.map { ($0.key.value, compact.ticketState($0.value)) })
+        var tickets: [UInt64: TicketState] = [:]
+        compact.tickets.forEach { tickets[$0.locator] = compact.ticketState($0) }
         #expect(tickets == reference.tickets.tickets, "seed \(seed)")
         var users: [UserKey: UserState] = [:]
         for (i, u) in compact.users.enumerated() where u.exists { users[compact.userKeys[i]] = compact.userState(u) }
@@ -113,7 +114,7 @@ struct CompactReplayTests {
             let matches = state.encoded().withUnsafeBytes { compact.ticketRecordMatches(locator, $0) }
             // A user id canonically equal to an earlier spelling is interned as that spelling:
             // the bytes differ, and the audit compares such a ticket field by field.
-            let interned = compact.tickets[LocatorKey(locator)].map { compact.userKeys[Int($0.user)].user.rawValue }
+            let interned = compact.tickets[locator].map { compact.userKeys[Int($0.user)].user.rawValue }
             #expect(matches || interned.map { !$0.utf8.elementsEqual(state.user.rawValue.utf8) } == true, "seed \(seed): ticket \(locator)")
         }
         for (key, state) in reference.users.users {
