@@ -119,6 +119,11 @@ struct CompactReplay: TicketProjections, UserProjections {
     var tickets = TicketTable()
     /// Tickets whose status is `issued`: the size of the expiry index.
     var issuedCount = 0
+    /// Keeps the reads of ``touch(_:in:)`` from being optimized away.
+    var touchSink: UInt64 = 0
+    /// Reused by ``touch(_:in:)``.
+    var touchKinds: [UInt8] = []
+    var touchWords: [UInt64] = []
 
     init() {}
 
@@ -332,6 +337,63 @@ extension CompactReplay {
         } catch {
             return false
         }
+    }
+
+    /// Reads, without changing anything, the memory that applying `records` (payloads in
+    /// `bytes`) directly will touch, and returns a value made from it: for an issue, its user's
+    /// table bucket, spelling, record and profile; for a consume or expire, its ticket's record
+    /// and that ticket's user's. Each level is read for every record before the next level, so
+    /// the cache misses of a few dozen records overlap instead of stalling one after another.
+    /// Any bytes are safe: what it cannot read, it skips.
+    mutating func touch(_ records: ArraySlice<(sequence: UInt64, start: Int, count: Int)>, in bytes: UnsafeRawBufferPointer) -> UInt64 {
+        // Per record: 0 nothing; 1 an issue at level `a` = bucket word; 2 a ticket at level `a` = its user.
+        var sink: UInt64 = 0
+        var kinds = touchKinds
+        var a = touchWords
+        kinds.removeAll(keepingCapacity: true)
+        a.removeAll(keepingCapacity: true)
+        for (_, start, count) in records {
+            guard count >= 0 else { kinds.append(0); a.append(0); continue }
+            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), what: "event")
+            guard let v = try? r.u8(), v == 1 || v == 2, let kind = try? r.u8(), kind >= 2 && kind <= 4,
+                  (try? r.i64()) != nil, let poolLength = try? r.varint(), poolLength <= UInt64(PoolID.maxLength),
+                  let poolBytes = try? r.bytes(Int(poolLength)), let pool = poolIndex(bytes: poolBytes)
+            else { kinds.append(0); a.append(0); continue }
+            if kind == 2 {
+                guard let userLength = try? r.varint(), userLength <= UInt64(UserID.maxLength),
+                      let user = try? r.bytes(Int(userLength))
+                else { kinds.append(0); a.append(0); continue }
+                kinds.append(1)
+                a.append(userByteIndex.firstEntry(userByteIndex.hash(pool: pool, user)))
+            } else if let locator = try? r.u64(), let index = tickets.find(locator) {
+                kinds.append(2)
+                a.append(UInt64(tickets.records[index].user))
+            } else {
+                kinds.append(0)
+                a.append(0)
+            }
+        }
+        // Level 2: an issue's spelling (→ its user); a ticket's user record.
+        for k in kinds.indices {
+            if kinds[k] == 1, let user = userByteIndex.user(ofEntry: a[k]) {
+                a[k] = UInt64(user)
+            } else if kinds[k] == 2, a[k] < UInt64(users.count) {
+                sink &+= users[Int(a[k])].loginsCount
+                kinds[k] = 0
+            } else {
+                kinds[k] = 0
+            }
+        }
+        // Level 3: an issue's user record; level 4: its profile.
+        for k in kinds.indices where kinds[k] == 1 && a[k] < UInt64(users.count) {
+            a[k] = UInt64(users[Int(a[k])].profileStart)
+        }
+        for k in kinds.indices where kinds[k] == 1 && a[k] < UInt64(profiles.count) {
+            sink &+= UInt64(profiles[Int(a[k])])
+        }
+        touchKinds = kinds
+        touchWords = a
+        return sink
     }
 
     /// Skips one optional text field, checking it as `BinaryReader.optionalString` does.
@@ -793,6 +855,20 @@ struct UserByteIndex {
             guard let base = a.baseAddress, let other = bytes.baseAddress else { return bytes.isEmpty }
             return memcmp(base + Int(s.start), other, bytes.count) == 0
         }
+    }
+
+    /// The word in the first bucket `h` probes (for ``CompactReplay/touch(_:in:)``).
+    @inline(__always)
+    func firstEntry(_ h: UInt64) -> UInt64 { table[Int(truncatingIfNeeded: h) & (table.count - 1)] | 1 << 63 }
+
+    /// The user of the spelling a ``firstEntry(_:)`` word names, if any (unverified: a hint).
+    @inline(__always)
+    func user(ofEntry word: UInt64) -> UInt32? {
+        let entry = word & ~(1 << 63)
+        guard entry & 0xFFFF_FFFF != 0, Int(entry & 0xFFFF_FFFF) <= spellings.count else { return nil }
+        let s = spellings[Int(entry & 0xFFFF_FFFF) - 1]
+        // Read the spelling's first id byte too: the lookup that follows compares them.
+        return arena.isEmpty ? s.user : (s.user &+ UInt32(arena[Int(s.start) % arena.count]) &* 0)
     }
 
     /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
