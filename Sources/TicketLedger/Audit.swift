@@ -517,6 +517,10 @@ enum Auditor {
         defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.users) { e in
             trimmer.saw(e.value)
+            if replay.userRecordMatches(keyBytes: e.key, e.value) {
+                seen += 1
+                return true
+            }
             guard let key = UserKey(bytes: e.key) else {
                 findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
                 return true

@@ -46,6 +46,16 @@ struct InlineText: Sendable, Hashable {
         withUnsafeBytes(of: words) { w.raw(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)])) }
     }
 
+    /// Whether `r` reads next what ``write(into:)`` writes (and moves past it).
+    func matches(_ r: inout BinaryReader) throws(DecodingFailure) -> Bool {
+        guard try r.u8() == (count == Self.none ? 0 : 1) else { return false }
+        guard count != Self.none else { return true }
+        guard try r.varint() == UInt64(count) else { return false }
+        let stored = try r.bytes(Int(count))
+        let words = (w0, w1, w2, w3, w4, w5)
+        return withUnsafeBytes(of: words) { sameBytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)]), stored) }
+    }
+
     /// The text as decoding it from the log gives it (the log's text is valid UTF-8).
     var string: String? {
         guard count != Self.none else { return nil }
@@ -323,7 +333,7 @@ extension CompactReplay {
             let v = try r.u8()
             guard v == 1 || v == 2 else { return false }
             let kind = try r.u8()
-            guard kind >= 2 && kind <= 4 else { return false }
+            guard kind >= 2 && kind <= 5 else { return false }
             let at = try r.i64()
             let poolLength = try r.varint()
             guard poolLength <= UInt64(PoolID.maxLength) else { return false }
@@ -332,7 +342,12 @@ extension CompactReplay {
             switch kind {
             case 2: return try issue(&r, payload, at: at, pool: pool, sequence: sequence)
             case 3: return try consume(&r, at: at, pool: pool)
-            default: return try expire(&r, at: at, pool: pool)
+            case 4: return try expire(&r, at: at, pool: pool)
+            default:
+                // `RedemptionRejected`: no rule to check, nothing to apply, once it decodes.
+                _ = try r.u64()
+                guard RejectionReason(code: try r.u8()) != nil else { return false }
+                return r.isAtEnd
             }
         } catch {
             return false
@@ -569,6 +584,33 @@ extension CompactReplay {
 }
 
 extension CompactReplay {
+    /// ``userRecordMatches(_:_:)`` for the stored key `keyBytes` (`pool ‖ 0 ‖ user`), found
+    /// by its bytes and compared without building a record: `false` says nothing (the caller
+    /// then goes the general way).
+    func userRecordMatches(keyBytes: UnsafeRawBufferPointer, _ stored: UnsafeRawBufferPointer) -> Bool {
+        guard let nul = keyBytes.firstIndex(of: 0), nul <= PoolID.maxLength,
+              let pool = poolIndex(bytes: UnsafeRawBufferPointer(rebasing: keyBytes[..<nul]))
+        else { return false }
+        let id = UnsafeRawBufferPointer(rebasing: keyBytes[(nul + 1)...])
+        guard id.count <= UserID.maxLength, id.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }),
+              let i = userByteIndex.find(pool: pool, id, hash: userByteIndex.hash(pool: pool, id))
+        else { return false }
+        let u = users[Int(i)]
+        guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
+        var r = BinaryReader(stored, what: "user record")
+        do {
+            guard try r.u8() == 1 else { return false }
+            let profile = try r.bytes(u.profileCount)
+            let same = profiles.withUnsafeBytes { sameBytes(UnsafeRawBufferPointer(rebasing: $0[u.profileStart..<(u.profileStart + u.profileCount)]), profile) }
+            guard same, try r.i64() == u.signedUp, try r.u64() == u.loginsCount,
+                  try r.i64() == (u.hasLastLogin ? u.lastLogin : .min), try u.lastIP.matches(&r)
+            else { return false }
+            return r.isAtEnd
+        } catch {
+            return false
+        }
+    }
+
     /// Whether `stored` is byte for byte the record ``UserState/encoded()`` gives for the
     /// replayed user `key`: then the two are equal field by field (decoding those bytes gives
     /// the replayed state back). `false` says nothing: compare field by field.
@@ -593,19 +635,26 @@ extension CompactReplay {
         guard let t = tickets[locator],
               !(t.hasConsumedAt && t.consumedAt == .min), !(t.hasExpiredAt && t.expiredAt == .min)
         else { return false }
-        var w = BinaryWriter(capacity: 160)
-        w.u8(1)
-        w.u8(t.status.code)
-        w.varint(UInt64(poolBytes[Int(t.pool)].count))
-        w.raw(poolBytes[Int(t.pool)])
-        w.string(userKeys[Int(t.user)].user.rawValue)
-        w.i64(t.issuedAt)
-        w.i64(t.expiresAt)
-        w.i64(t.hasConsumedAt ? t.consumedAt : .min)
-        w.i64(t.hasExpiredAt ? t.expiredAt : .min)
-        t.ip.write(into: &w)
-        w.digest(t.verifier)
-        return w.bytes.withUnsafeBytes { sameBytes($0, stored) }
+        var r = BinaryReader(stored, what: "ticket record")
+        do {
+            guard try r.u8() == 1, try r.u8() == t.status.code else { return false }
+            let pool = poolBytes[Int(t.pool)]
+            guard try r.varint() == UInt64(pool.count) else { return false }
+            let storedPool = try r.bytes(pool.count)
+            guard pool.withUnsafeBytes({ sameBytes($0, storedPool) }) else { return false }
+            var user = userKeys[Int(t.user)].user.rawValue
+            let sameUser = try user.withUTF8 { (id) throws(DecodingFailure) -> Bool in
+                guard try r.varint() == UInt64(id.count) else { return false }
+                return sameBytes(UnsafeRawBufferPointer(id), try r.bytes(id.count))
+            }
+            guard sameUser, try r.i64() == t.issuedAt, try r.i64() == t.expiresAt,
+                  try r.i64() == (t.hasConsumedAt ? t.consumedAt : .min), try r.i64() == (t.hasExpiredAt ? t.expiredAt : .min),
+                  try t.ip.matches(&r), try r.digest() == t.verifier
+            else { return false }
+            return r.isAtEnd
+        } catch {
+            return false
+        }
     }
 }
 
