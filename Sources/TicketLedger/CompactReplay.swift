@@ -64,6 +64,15 @@ struct InlineText: Sendable, Hashable {
     }
 }
 
+/// A key of the expiry index: `(expiresAt, locator)`.
+struct DueEntry: Sendable, Hashable {
+    var expiresAt: Int64
+    var locator: UInt64
+
+    /// The stored key (see `dueKey`).
+    var key: [UInt8] { UInt64(bitPattern: expiresAt).bigEndianBytes + locator.bigEndianBytes }
+}
+
 /// One ticket of ``CompactReplay``: fixed size, no `String`s (pool and user as interned indices).
 struct CompactTicket: Sendable {
     var issuedAt: Int64
@@ -105,7 +114,7 @@ struct CompactUser: Sendable {
 /// It conforms to both projection protocols, so any event can go through ``Projector`` itself;
 /// ``CompactReplayer`` applies the common events (issue, consume, expire, purge) directly on the
 /// record bytes, taking the ``Projector`` path for anything unusual. Its projections read back as
-/// ``TicketState``/``UserState`` values, equal to what ``ReplayState`` builds (tested).
+/// ``TicketState``/``UserState`` values, equal to what a reference replay through ``Projector`` alone builds (tested).
 struct CompactReplay: TicketProjections, UserProjections {
     // Pools: few, by index.
     var poolIDs: [PoolID] = []
@@ -676,6 +685,8 @@ struct TicketTable {
     static let pageSize = 1 << pageShift
     /// A page holding at most this many tickets, not the newest, moves them to ``sparse``.
     static let sparseLimit = 16
+    /// The most pages the directory grows by at once.
+    static let maxJump = 1024
     private static let noPage: Int32 = -1
     private static let sparsePage: Int32 = -2
 
@@ -745,6 +756,11 @@ struct TicketTable {
         count += 1
         let page = locator >> Self.pageShift
         var entry = directoryEntry(page)
+        // A locator far past the newest page (only a damaged log has one): kept sparse, so
+        // the directory cannot balloon.
+        if entry == Self.noPage, !directory.isEmpty, page - firstPage > UInt64(directory.count + Self.maxJump) {
+            entry = Self.sparsePage
+        }
         if entry == Self.noPage {
             entry = newSlotPage()
             if directory.isEmpty { firstPage = page }
