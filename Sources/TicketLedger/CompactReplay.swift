@@ -705,6 +705,8 @@ struct TicketTable {
     private var sparse: [UInt64: UInt32] = [:]
     /// Live tickets.
     private(set) var count = 0
+    /// Whether ``sparse`` holds a far locator (see ``set(_:_:)``): then any page may have some.
+    private var hasFar = false
 
     init() {}
 
@@ -722,10 +724,12 @@ struct TicketTable {
         let entry = directoryEntry(page)
         if entry >= 0 {
             let slot = slots[Int(entry) << Self.pageShift | Int(locator & UInt64(Self.pageSize - 1))]
-            return slot == 0 ? nil : Int(slot - 1)
+            if slot != 0 { return Int(slot - 1) }
+            if !hasFar { return nil }
+        } else if entry == Self.noPage && !hasFar {
+            return nil
         }
-        if entry == Self.sparsePage, let i = sparse[locator] { return Int(i) }
-        return nil
+        return sparse[locator].map(Int.init)
     }
 
     subscript(locator: UInt64) -> CompactTicket? { find(locator).map { records[$0] } }
@@ -760,6 +764,7 @@ struct TicketTable {
         // the directory cannot balloon.
         if entry == Self.noPage, !directory.isEmpty, page - firstPage > UInt64(directory.count + Self.maxJump) {
             entry = Self.sparsePage
+            hasFar = true
         }
         if entry == Self.noPage {
             entry = newSlotPage()
@@ -791,9 +796,8 @@ struct TicketTable {
         let page = locator >> Self.pageShift
         let entry = directoryEntry(page)
         let index: Int
-        if entry >= 0 {
-            let s = Int(entry) << Self.pageShift | Int(locator & UInt64(Self.pageSize - 1))
-            guard slots[s] != 0 else { return nil }
+        let s = entry >= 0 ? Int(entry) << Self.pageShift | Int(locator & UInt64(Self.pageSize - 1)) : 0
+        if entry >= 0 && slots[s] != 0 {
             index = Int(slots[s] - 1)
             slots[s] = 0
             pageCounts[Int(entry)] -= 1
@@ -803,7 +807,7 @@ struct TicketTable {
             } else if left <= Self.sparseLimit && page - firstPage + 1 < UInt64(directory.count) {
                 makeSparse(page, entry)
             }
-        } else if entry == Self.sparsePage, let i = sparse.removeValue(forKey: locator) {
+        } else if entry == Self.sparsePage || hasFar, let i = sparse.removeValue(forKey: locator) {
             index = Int(i)
         } else {
             return nil

@@ -28,7 +28,7 @@ struct TicketTableTests {
             } else if roll < 90, !reference.isEmpty {
                 // Remove something old (mostly), or anything, or something never there.
                 let low = next > 20_000 ? next - 20_000 : 1
-                let locator = roll < 88 ? low + rng.next() % (next - low) : rng.next() % (next + 10)
+                let locator = roll < 88 ? low + rng.next() % max(1, next - low) : rng.next() % (next + 10)
                 let removed = table.remove(locator)
                 #expect(removed?.issuedAt == reference.removeValue(forKey: locator).map(Int64.init), "step \(step)")
             } else if roll < 92 {
