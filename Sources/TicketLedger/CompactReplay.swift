@@ -935,9 +935,7 @@ struct UserByteIndex {
     func user(ofEntry word: UInt64) -> UInt32? {
         let entry = word & ~(1 << 63)
         guard entry & 0xFFFF_FFFF != 0, Int(entry & 0xFFFF_FFFF) <= spellings.count else { return nil }
-        let s = spellings[Int(entry & 0xFFFF_FFFF) - 1]
-        // Read the spelling's first id byte too: the lookup that follows compares them.
-        return arena.isEmpty ? s.user : (s.user &+ UInt32(arena[Int(s.start) % arena.count]) &* 0)
+        return spellings[Int(entry & 0xFFFF_FFFF) - 1].user
     }
 
     /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
