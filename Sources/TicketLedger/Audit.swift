@@ -362,6 +362,9 @@ enum Auditor {
         return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous))
     }
 
+    /// How many records the replaying thread reads ahead (see ``CompactReplay/touch(_:)``).
+    static let touchAhead = 32
+
     /// Rules 2 and 3, on the calling thread: replays the decoded events into fresh projections,
     /// checking the rules the log can prove, and compares the stored projections with the
     /// replayed ones (users at the users checkpoint, the rest at the head).
@@ -378,8 +381,15 @@ enum Auditor {
         }
         var count: UInt64 = 0
         let interval = options.progressInterval
+        var sink: UInt64 = 0
         while let batch = channel.receive() {
-            for (sequence, start, length) in batch.records {
+            for (k, (sequence, start, length)) in batch.records.enumerated() {
+                // Every `touchAhead` records, read ahead the memory of the next ones.
+                if k % touchAhead == 0 {
+                    sink &+= batch.bytes.withUnsafeBytes { bytes in
+                        replay.touch(batch.records[k..<min(k + touchAhead, batch.records.count)], in: bytes)
+                    }
+                }
                 if !usersCompared && sequence > checkpoint {
                     try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
                     usersCompared = true
@@ -407,6 +417,7 @@ enum Auditor {
             }
             channel.recycle(batch)
         }
+        replay.touchSink = sink
         if !usersCompared {
             try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
         }
@@ -506,6 +517,10 @@ enum Auditor {
         defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.users) { e in
             trimmer.saw(e.value)
+            if replay.userRecordMatches(keyBytes: e.key, e.value) {
+                seen += 1
+                return true
+            }
             guard let key = UserKey(bytes: e.key) else {
                 findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
                 return true
@@ -572,7 +587,9 @@ enum Auditor {
             return true
         }
         if seen != replay.tickets.count {
-            for sequence in replay.tickets.keys.map(\.value).sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
+            var locators: [UInt64] = []
+            replay.tickets.forEach { locators.append($0.locator) }
+            for sequence in locators.sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
                 findings.add(head, "projection-tickets", "ticket \(TicketLocator(sequence: sequence)) is missing from the stored projection")
             }
         }

@@ -46,6 +46,16 @@ struct InlineText: Sendable, Hashable {
         withUnsafeBytes(of: words) { w.raw(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)])) }
     }
 
+    /// Whether `r` reads next what ``write(into:)`` writes (and moves past it).
+    func matches(_ r: inout BinaryReader) throws(DecodingFailure) -> Bool {
+        guard try r.u8() == (count == Self.none ? 0 : 1) else { return false }
+        guard count != Self.none else { return true }
+        guard try r.varint() == UInt64(count) else { return false }
+        let stored = try r.bytes(Int(count))
+        let words = (w0, w1, w2, w3, w4, w5)
+        return withUnsafeBytes(of: words) { sameBytes(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)]), stored) }
+    }
+
     /// The text as decoding it from the log gives it (the log's text is valid UTF-8).
     var string: String? {
         guard count != Self.none else { return nil }
@@ -54,11 +64,13 @@ struct InlineText: Sendable, Hashable {
     }
 }
 
-/// A ticket's locator as a dictionary key.
-struct LocatorKey: Hashable, Sendable {
-    var value: UInt64
+/// A key of the expiry index: `(expiresAt, locator)`.
+struct DueEntry: Sendable, Hashable {
+    var expiresAt: Int64
+    var locator: UInt64
 
-    init(_ value: UInt64) { self.value = value }
+    /// The stored key (see `dueKey`).
+    var key: [UInt8] { UInt64(bitPattern: expiresAt).bigEndianBytes + locator.bigEndianBytes }
 }
 
 /// One ticket of ``CompactReplay``: fixed size, no `String`s (pool and user as interned indices).
@@ -76,6 +88,10 @@ struct CompactTicket: Sendable {
     var status: TicketStatus
     var hasConsumedAt: Bool
     var hasExpiredAt: Bool
+    /// Whether the record holds a ticket (``TicketTable`` reuses free ones).
+    var live = false
+    /// Its key.
+    var locator: UInt64 = 0
 }
 
 /// One user of ``CompactReplay``: counters, times, and the profile's encoded bytes in an arena.
@@ -98,7 +114,7 @@ struct CompactUser: Sendable {
 /// It conforms to both projection protocols, so any event can go through ``Projector`` itself;
 /// ``CompactReplayer`` applies the common events (issue, consume, expire, purge) directly on the
 /// record bytes, taking the ``Projector`` path for anything unusual. Its projections read back as
-/// ``TicketState``/``UserState`` values, equal to what ``ReplayState`` builds (tested).
+/// ``TicketState``/``UserState`` values, equal to what a reference replay through ``Projector`` alone builds (tested).
 struct CompactReplay: TicketProjections, UserProjections {
     // Pools: few, by index.
     var poolIDs: [PoolID] = []
@@ -110,6 +126,8 @@ struct CompactReplay: TicketProjections, UserProjections {
     var userKeys: [UserKey] = []
     var users: [CompactUser] = []
     var userIndex: [UserKey: UInt32] = [:]
+    /// The same by raw id bytes, for the fast path.
+    var userByteIndex = UserByteIndex()
     var existingUsers = 0
     var profiles: [UInt8] = []
     var profileWaste = 0
@@ -117,9 +135,14 @@ struct CompactReplay: TicketProjections, UserProjections {
     var scratch: [UInt8] = []
 
     // Tickets.
-    var tickets: [LocatorKey: CompactTicket] = [:]
+    var tickets = TicketTable()
     /// Tickets whose status is `issued`: the size of the expiry index.
     var issuedCount = 0
+    /// Keeps the reads of ``touch(_:in:)`` from being optimized away.
+    var touchSink: UInt64 = 0
+    /// Reused by ``touch(_:in:)``.
+    var touchKinds: [UInt8] = []
+    var touchWords: [UInt64] = []
 
     init() {}
 
@@ -149,6 +172,16 @@ struct CompactReplay: TicketProjections, UserProjections {
             return nil
         }
         return poolIndex[PoolID(unchecked: String(decoding: bytes, as: UTF8.self))]
+    }
+
+    /// The index of the user with printable ASCII id `bytes` in pool `pool`, interned.
+    @inline(__always)
+    mutating func internUser(pool: UInt32, bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let h = userByteIndex.hash(pool: pool, bytes)
+        if let i = userByteIndex.find(pool: pool, bytes, hash: h) { return i }
+        let i = internUser(UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self))))
+        userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
+        return i
     }
 
     mutating func internUser(_ key: UserKey) -> UInt32 {
@@ -229,21 +262,23 @@ struct CompactReplay: TicketProjections, UserProjections {
 
     /// Whether the expiry index holds `(expiresAt, locator)`.
     func isDue(_ entry: DueEntry) -> Bool {
-        guard let t = tickets[LocatorKey(entry.locator)] else { return false }
+        guard let t = tickets[entry.locator] else { return false }
         return t.status == .issued && t.expiresAt == entry.expiresAt
     }
 
     /// The expiry index, sorted.
     var dueEntries: [DueEntry] {
-        tickets.compactMap { $0.value.status == .issued ? DueEntry(expiresAt: $0.value.expiresAt, locator: $0.key.value) : nil }
-            .sorted { ($0.expiresAt, $0.locator) < ($1.expiresAt, $1.locator) }
+        var out: [DueEntry] = []
+        out.reserveCapacity(issuedCount)
+        tickets.forEach { if $0.status == .issued { out.append(DueEntry(expiresAt: $0.expiresAt, locator: $0.locator)) } }
+        return out.sorted { ($0.expiresAt, $0.locator) < ($1.expiresAt, $1.locator) }
     }
 
     // MARK: - TicketProjections
 
     func pool(_ id: PoolID) throws -> PoolState? { poolIndex[id].flatMap { poolStates[Int($0)] } }
 
-    func ticket(_ locator: TicketLocator) throws -> TicketState? { tickets[LocatorKey(locator.sequence)].map(ticketState) }
+    func ticket(_ locator: TicketLocator) throws -> TicketState? { tickets[locator.sequence].map(ticketState) }
 
     mutating func setPool(_ state: PoolState, for id: PoolID) throws {
         poolStates[Int(internPool(id))] = state
@@ -257,7 +292,7 @@ struct CompactReplay: TicketProjections, UserProjections {
             consumedAt: state.consumedAt?.millisecondsSince1970 ?? 0, expiredAt: state.expiredAt?.millisecondsSince1970 ?? 0,
             verifier: state.verifierDigest, ip: InlineText(state.ip?.text), user: user, pool: pool, status: state.status,
             hasConsumedAt: state.consumedAt != nil, hasExpiredAt: state.expiredAt != nil)
-        let old = tickets.updateValue(record, forKey: LocatorKey(locator.sequence))
+        let old = tickets.set(locator.sequence, record)
         if old?.status == .issued { issuedCount -= 1 }
         if state.status == .issued { issuedCount += 1 }
     }
@@ -266,7 +301,7 @@ struct CompactReplay: TicketProjections, UserProjections {
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {}
 
     mutating func removeTicket(_ locator: TicketLocator) throws {
-        if tickets.removeValue(forKey: LocatorKey(locator.sequence))?.status == .issued { issuedCount -= 1 }
+        if tickets.remove(locator.sequence)?.status == .issued { issuedCount -= 1 }
     }
 
     // MARK: - UserProjections
@@ -307,7 +342,7 @@ extension CompactReplay {
             let v = try r.u8()
             guard v == 1 || v == 2 else { return false }
             let kind = try r.u8()
-            guard kind >= 2 && kind <= 4 else { return false }
+            guard kind >= 2 && kind <= 5 else { return false }
             let at = try r.i64()
             let poolLength = try r.varint()
             guard poolLength <= UInt64(PoolID.maxLength) else { return false }
@@ -316,11 +351,73 @@ extension CompactReplay {
             switch kind {
             case 2: return try issue(&r, payload, at: at, pool: pool, sequence: sequence)
             case 3: return try consume(&r, at: at, pool: pool)
-            default: return try expire(&r, at: at, pool: pool)
+            case 4: return try expire(&r, at: at, pool: pool)
+            default:
+                // `RedemptionRejected`: no rule to check, nothing to apply, once it decodes.
+                _ = try r.u64()
+                guard RejectionReason(code: try r.u8()) != nil else { return false }
+                return r.isAtEnd
             }
         } catch {
             return false
         }
+    }
+
+    /// Reads, without changing anything, the memory that applying `records` (payloads in
+    /// `bytes`) directly will touch, and returns a value made from it: for an issue, its user's
+    /// table bucket, spelling, record and profile; for a consume or expire, its ticket's record
+    /// and that ticket's user's. Each level is read for every record before the next level, so
+    /// the cache misses of a few dozen records overlap instead of stalling one after another.
+    /// Any bytes are safe: what it cannot read, it skips.
+    mutating func touch(_ records: ArraySlice<(sequence: UInt64, start: Int, count: Int)>, in bytes: UnsafeRawBufferPointer) -> UInt64 {
+        // Per record: 0 nothing; 1 an issue at level `a` = bucket word; 2 a ticket at level `a` = its user.
+        var sink: UInt64 = 0
+        var kinds = touchKinds
+        var a = touchWords
+        kinds.removeAll(keepingCapacity: true)
+        a.removeAll(keepingCapacity: true)
+        for (_, start, count) in records {
+            guard count >= 0 else { kinds.append(0); a.append(0); continue }
+            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), what: "event")
+            guard let v = try? r.u8(), v == 1 || v == 2, let kind = try? r.u8(), kind >= 2 && kind <= 4,
+                  (try? r.i64()) != nil, let poolLength = try? r.varint(), poolLength <= UInt64(PoolID.maxLength),
+                  let poolBytes = try? r.bytes(Int(poolLength)), let pool = poolIndex(bytes: poolBytes)
+            else { kinds.append(0); a.append(0); continue }
+            if kind == 2 {
+                guard let userLength = try? r.varint(), userLength <= UInt64(UserID.maxLength),
+                      let user = try? r.bytes(Int(userLength))
+                else { kinds.append(0); a.append(0); continue }
+                kinds.append(1)
+                a.append(userByteIndex.firstEntry(userByteIndex.hash(pool: pool, user)))
+            } else if let locator = try? r.u64(), let index = tickets.find(locator) {
+                kinds.append(2)
+                a.append(UInt64(tickets.records[index].user))
+            } else {
+                kinds.append(0)
+                a.append(0)
+            }
+        }
+        // Level 2: an issue's spelling (→ its user); a ticket's user record.
+        for k in kinds.indices {
+            if kinds[k] == 1, let user = userByteIndex.user(ofEntry: a[k]) {
+                a[k] = UInt64(user)
+            } else if kinds[k] == 2, a[k] < UInt64(users.count) {
+                sink &+= users[Int(a[k])].loginsCount
+                kinds[k] = 0
+            } else {
+                kinds[k] = 0
+            }
+        }
+        // Level 3: an issue's user record; level 4: its profile.
+        for k in kinds.indices where kinds[k] == 1 && a[k] < UInt64(users.count) {
+            a[k] = UInt64(users[Int(a[k])].profileStart)
+        }
+        for k in kinds.indices where kinds[k] == 1 && a[k] < UInt64(profiles.count) {
+            sink &+= UInt64(profiles[Int(a[k])])
+        }
+        touchKinds = kinds
+        touchWords = a
+        return sink
     }
 
     /// Skips one optional text field, checking it as `BinaryReader.optionalString` does.
@@ -369,14 +466,13 @@ extension CompactReplay {
         else { return false }
 
         // Tickets half.
-        let key = UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: userBytes, as: UTF8.self)))
-        let user = internUser(key)
+        let user = internUser(pool: pool, bytes: userBytes)
         let record = CompactTicket(
             issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: verifier, ip: ip,
             user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
         // A ticket's key is its issue's own sequence, and each sequence is applied once: no
         // earlier record is replaced.
-        tickets[LocatorKey(sequence)] = record
+        tickets.set(sequence, record)
         issuedCount += 1
 
         // Users half.
@@ -428,13 +524,15 @@ extension CompactReplay {
         let locator = try r.u64()
         guard r.isAtEnd else { return false }
         guard let state = poolStates[Int(pool)], !(state.policy.secretRequired && state.secret == nil),
-              let index = tickets.index(forKey: LocatorKey(locator))
+              let index = tickets.find(locator)
         else { return false }
-        let t = tickets.values[index]
+        let t = tickets.records[index]
         guard t.status == .issued, t.pool == pool, at < t.expiresAt, users[Int(t.user)].exists else { return false }
-        tickets.values[index].status = .consumed
-        tickets.values[index].consumedAt = at
-        tickets.values[index].hasConsumedAt = true
+        tickets.update(index) {
+            $0.status = .consumed
+            $0.consumedAt = at
+            $0.hasConsumedAt = true
+        }
         issuedCount -= 1
         let u = Int(t.user)
         users[u].loginsCount += 1
@@ -449,12 +547,14 @@ extension CompactReplay {
     /// no longer due.
     private mutating func expire(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
         let locator = try r.u64()
-        guard r.isAtEnd, let index = tickets.index(forKey: LocatorKey(locator)) else { return false }
-        let t = tickets.values[index]
+        guard r.isAtEnd, let index = tickets.find(locator) else { return false }
+        let t = tickets.records[index]
         guard t.status == .issued, t.pool == pool, at >= t.expiresAt else { return false }
-        tickets.values[index].status = .expired
-        tickets.values[index].expiredAt = at
-        tickets.values[index].hasExpiredAt = true
+        tickets.update(index) {
+            $0.status = .expired
+            $0.expiredAt = at
+            $0.hasExpiredAt = true
+        }
         issuedCount -= 1
         return true
     }
@@ -464,12 +564,9 @@ extension CompactReplay {
     mutating func purge(_ e: TicketsPurged, sequence: UInt64) throws {
         let pool = poolIndex[e.pool]
         for (i, locator) in e.locators.enumerated() {
-            if let pool, let index = tickets.index(forKey: LocatorKey(locator.sequence)) {
-                let t = tickets.values[index]
-                if t.status != .issued && t.pool == pool {
-                    tickets.remove(at: index)
-                    continue
-                }
+            if let pool, let t = tickets[locator.sequence], t.status != .issued && t.pool == pool {
+                tickets.remove(locator.sequence)
+                continue
             }
             let rest = TicketsPurged(pool: e.pool, at: e.at, locators: Array(e.locators[i...]))
             try Projector.applyToTickets(.ticketsPurged(rest), sequence: sequence, to: &self)
@@ -496,6 +593,33 @@ extension CompactReplay {
 }
 
 extension CompactReplay {
+    /// ``userRecordMatches(_:_:)`` for the stored key `keyBytes` (`pool ‖ 0 ‖ user`), found
+    /// by its bytes and compared without building a record: `false` says nothing (the caller
+    /// then goes the general way).
+    func userRecordMatches(keyBytes: UnsafeRawBufferPointer, _ stored: UnsafeRawBufferPointer) -> Bool {
+        guard let nul = keyBytes.firstIndex(of: 0), nul <= PoolID.maxLength,
+              let pool = poolIndex(bytes: UnsafeRawBufferPointer(rebasing: keyBytes[..<nul]))
+        else { return false }
+        let id = UnsafeRawBufferPointer(rebasing: keyBytes[(nul + 1)...])
+        guard id.count <= UserID.maxLength, id.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }),
+              let i = userByteIndex.find(pool: pool, id, hash: userByteIndex.hash(pool: pool, id))
+        else { return false }
+        let u = users[Int(i)]
+        guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
+        var r = BinaryReader(stored, what: "user record")
+        do {
+            guard try r.u8() == 1 else { return false }
+            let profile = try r.bytes(u.profileCount)
+            let same = profiles.withUnsafeBytes { sameBytes(UnsafeRawBufferPointer(rebasing: $0[u.profileStart..<(u.profileStart + u.profileCount)]), profile) }
+            guard same, try r.i64() == u.signedUp, try r.u64() == u.loginsCount,
+                  try r.i64() == (u.hasLastLogin ? u.lastLogin : .min), try u.lastIP.matches(&r)
+            else { return false }
+            return r.isAtEnd
+        } catch {
+            return false
+        }
+    }
+
     /// Whether `stored` is byte for byte the record ``UserState/encoded()`` gives for the
     /// replayed user `key`: then the two are equal field by field (decoding those bytes gives
     /// the replayed state back). `false` says nothing: compare field by field.
@@ -517,22 +641,29 @@ extension CompactReplay {
     /// Whether `stored` is byte for byte the record ``TicketState/encoded()`` gives for the
     /// replayed ticket at `locator` (see ``userRecordMatches(_:_:)``).
     func ticketRecordMatches(_ locator: UInt64, _ stored: UnsafeRawBufferPointer) -> Bool {
-        guard let t = tickets[LocatorKey(locator)],
+        guard let t = tickets[locator],
               !(t.hasConsumedAt && t.consumedAt == .min), !(t.hasExpiredAt && t.expiredAt == .min)
         else { return false }
-        var w = BinaryWriter(capacity: 160)
-        w.u8(1)
-        w.u8(t.status.code)
-        w.varint(UInt64(poolBytes[Int(t.pool)].count))
-        w.raw(poolBytes[Int(t.pool)])
-        w.string(userKeys[Int(t.user)].user.rawValue)
-        w.i64(t.issuedAt)
-        w.i64(t.expiresAt)
-        w.i64(t.hasConsumedAt ? t.consumedAt : .min)
-        w.i64(t.hasExpiredAt ? t.expiredAt : .min)
-        t.ip.write(into: &w)
-        w.digest(t.verifier)
-        return w.bytes.withUnsafeBytes { sameBytes($0, stored) }
+        var r = BinaryReader(stored, what: "ticket record")
+        do {
+            guard try r.u8() == 1, try r.u8() == t.status.code else { return false }
+            let pool = poolBytes[Int(t.pool)]
+            guard try r.varint() == UInt64(pool.count) else { return false }
+            let storedPool = try r.bytes(pool.count)
+            guard pool.withUnsafeBytes({ sameBytes($0, storedPool) }) else { return false }
+            var user = userKeys[Int(t.user)].user.rawValue
+            let sameUser = try user.withUTF8 { (id) throws(DecodingFailure) -> Bool in
+                guard try r.varint() == UInt64(id.count) else { return false }
+                return sameBytes(UnsafeRawBufferPointer(id), try r.bytes(id.count))
+            }
+            guard sameUser, try r.i64() == t.issuedAt, try r.i64() == t.expiresAt,
+                  try r.i64() == (t.hasConsumedAt ? t.consumedAt : .min), try r.i64() == (t.hasExpiredAt ? t.expiredAt : .min),
+                  try t.ip.matches(&r), try r.digest() == t.verifier
+            else { return false }
+            return r.isAtEnd
+        } catch {
+            return false
+        }
     }
 }
 
@@ -541,4 +672,295 @@ func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool
     guard a.count == b.count else { return false }
     guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
     return memcmp(pa, pb, a.count) == 0
+}
+
+/// Tickets by locator, without hashing: a locator is the sequence of its issue, so the live
+/// tickets sit in a window of recent sequences. A directory of pages (4,096 sequences each)
+/// maps a locator to a slot holding the index of its record; records live back to back and are
+/// reused through a free list. A page is freed when its last ticket goes; a page left with a
+/// few stragglers (tickets never swept) hands them to a small dictionary and is freed too, so
+/// memory follows the live tickets, not the length of the log.
+struct TicketTable {
+    static let pageShift = 12
+    static let pageSize = 1 << pageShift
+    /// A page holding at most this many tickets, not the newest, moves them to ``sparse``.
+    static let sparseLimit = 16
+    /// The most pages the directory grows by at once.
+    static let maxJump = 1024
+    private static let noPage: Int32 = -1
+    private static let sparsePage: Int32 = -2
+
+    /// The records; `records[i].live` is `false` for a free one.
+    private(set) var records: [CompactTicket] = []
+    private var freeRecords: [UInt32] = []
+    /// Slot pages back to back: a slot holds its record's index + 1, or 0.
+    private var slots: [UInt32] = []
+    /// Live tickets per slot page.
+    private var pageCounts: [Int32] = []
+    private var freeSlotPages: [Int32] = []
+    /// Page number − `firstPage` → slot page, ``noPage`` or ``sparsePage``.
+    private var directory: [Int32] = []
+    private var firstPage: UInt64 = 0
+    /// Locator → record index, for the tickets of pages made sparse.
+    private var sparse: [UInt64: UInt32] = [:]
+    /// Live tickets.
+    private(set) var count = 0
+    /// Whether ``sparse`` holds a far locator (see ``set(_:_:)``): then any page may have some.
+    private var hasFar = false
+
+    init() {}
+
+    @inline(__always)
+    private func directoryEntry(_ page: UInt64) -> Int32 {
+        guard page >= firstPage else { return Self.sparsePage }
+        let d = page - firstPage
+        return d < UInt64(directory.count) ? directory[Int(d)] : Self.noPage
+    }
+
+    /// The index in ``records`` of the ticket at `locator`.
+    @inline(__always)
+    func find(_ locator: UInt64) -> Int? {
+        let page = locator >> Self.pageShift
+        let entry = directoryEntry(page)
+        if entry >= 0 {
+            let slot = slots[Int(entry) << Self.pageShift | Int(locator & UInt64(Self.pageSize - 1))]
+            if slot != 0 { return Int(slot - 1) }
+            if !hasFar { return nil }
+        } else if entry == Self.noPage && !hasFar {
+            return nil
+        }
+        return sparse[locator].map(Int.init)
+    }
+
+    subscript(locator: UInt64) -> CompactTicket? { find(locator).map { records[$0] } }
+
+    /// Mutable access to record `index` (from ``find(_:)``).
+    @inline(__always)
+    mutating func update<R>(_ index: Int, _ body: (inout CompactTicket) -> R) -> R { body(&records[index]) }
+
+    /// Sets the ticket at `locator`, replacing any; returns the record replaced.
+    @discardableResult
+    mutating func set(_ locator: UInt64, _ ticket: CompactTicket) -> CompactTicket? {
+        var ticket = ticket
+        ticket.locator = locator
+        ticket.live = true
+        if let i = find(locator) {
+            let old = records[i]
+            records[i] = ticket
+            return old
+        }
+        let index: UInt32
+        if let free = freeRecords.popLast() {
+            index = free
+            records[Int(free)] = ticket
+        } else {
+            index = UInt32(records.count)
+            records.append(ticket)
+        }
+        count += 1
+        let page = locator >> Self.pageShift
+        var entry = directoryEntry(page)
+        // A locator far past the newest page (only a damaged log has one): kept sparse, so
+        // the directory cannot balloon.
+        if entry == Self.noPage, !directory.isEmpty, page - firstPage > UInt64(directory.count + Self.maxJump) {
+            entry = Self.sparsePage
+            hasFar = true
+        }
+        if entry == Self.noPage {
+            entry = newSlotPage()
+            if directory.isEmpty { firstPage = page }
+            let d = Int(page - firstPage)
+            if d >= directory.count { directory.append(contentsOf: repeatElement(Self.noPage, count: d - directory.count + 1)) }
+            directory[d] = entry
+        }
+        if entry == Self.sparsePage {
+            sparse[locator] = index
+        } else {
+            slots[Int(entry) << Self.pageShift | Int(locator & UInt64(Self.pageSize - 1))] = index + 1
+            pageCounts[Int(entry)] += 1
+        }
+        return nil
+    }
+
+    private mutating func newSlotPage() -> Int32 {
+        if let page = freeSlotPages.popLast() { return page }
+        let page = Int32(pageCounts.count)
+        pageCounts.append(0)
+        slots.append(contentsOf: repeatElement(0, count: Self.pageSize))
+        return page
+    }
+
+    /// Drops the ticket at `locator`; returns it.
+    @discardableResult
+    mutating func remove(_ locator: UInt64) -> CompactTicket? {
+        let page = locator >> Self.pageShift
+        let entry = directoryEntry(page)
+        let index: Int
+        let s = entry >= 0 ? Int(entry) << Self.pageShift | Int(locator & UInt64(Self.pageSize - 1)) : 0
+        if entry >= 0 && slots[s] != 0 {
+            index = Int(slots[s] - 1)
+            slots[s] = 0
+            pageCounts[Int(entry)] -= 1
+            let left = pageCounts[Int(entry)]
+            if left == 0 {
+                freePage(page, entry)
+            } else if left <= Self.sparseLimit && page - firstPage + 1 < UInt64(directory.count) {
+                makeSparse(page, entry)
+            }
+        } else if entry == Self.sparsePage || hasFar, let i = sparse.removeValue(forKey: locator) {
+            index = Int(i)
+        } else {
+            return nil
+        }
+        let old = records[index]
+        records[index].live = false
+        freeRecords.append(UInt32(index))
+        count -= 1
+        return old
+    }
+
+    private mutating func freePage(_ page: UInt64, _ entry: Int32) {
+        directory[Int(page - firstPage)] = Self.noPage
+        freeSlotPages.append(entry)
+        // Forget leading pages that hold nothing dense: pages before `firstPage` read as
+        // sparse (a lookup there asks `sparse`), and `firstPage` only moves forward.
+        var lead = 0
+        while lead < directory.count, directory[lead] < 0 { lead += 1 }
+        if lead >= 64 || (lead > 0 && lead * 2 >= directory.count) {
+            directory.removeFirst(lead)
+            firstPage += UInt64(lead)
+        }
+    }
+
+    private mutating func makeSparse(_ page: UInt64, _ entry: Int32) {
+        let base = Int(entry) << Self.pageShift
+        for i in 0..<Self.pageSize where slots[base + i] != 0 {
+            sparse[page << Self.pageShift | UInt64(i)] = slots[base + i] - 1
+            slots[base + i] = 0
+        }
+        pageCounts[Int(entry)] = 0
+        directory[Int(page - firstPage)] = Self.sparsePage
+        freeSlotPages.append(entry)
+    }
+
+    /// Calls `body` with each live ticket (in no particular order).
+    func forEach(_ body: (CompactTicket) throws -> Void) rethrows {
+        for t in records where t.live { try body(t) }
+    }
+}
+
+/// The fast path's users by the raw bytes of their (printable ASCII) id: an open-addressing
+/// table of `(hash tag, spelling)` words over the id bytes kept in one arena, so a lookup
+/// builds no `String` and no ``UserKey``. It only caches ``CompactReplay``'s `UserKey`
+/// dictionary: a miss asks that (which has `String`'s canonical equality) and records the
+/// spelling, so two spellings of one user map to the same index.
+struct UserByteIndex {
+    private struct Spelling {
+        var start: UInt32
+        var pool: UInt32
+        var user: UInt32
+        var count: UInt8
+    }
+
+    /// `tag << 32 | (spelling + 1)`, or 0 for an empty bucket.
+    private var table: [UInt64]
+    private var spellings: [Spelling] = []
+    private var arena: [UInt8] = []
+    private let seed: UInt64
+
+    init() {
+        table = Array(repeating: 0, count: 1 << 12)
+        var rng = SystemRandomNumberGenerator()
+        seed = rng.next()
+    }
+
+    @inline(__always)
+    private static func mix(_ x: UInt64) -> UInt64 {
+        var x = x &* 0xBF58_476D_1CE4_E5B9
+        x ^= x >> 31
+        x = x &* 0x94D0_49BB_1331_11EB
+        return x ^ (x >> 29)
+    }
+
+    /// A seeded hash of pool `pool` and `bytes`.
+    @inline(__always)
+    func hash(pool: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = seed ^ (UInt64(pool) << 8 | UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
+        guard let base = bytes.baseAddress else { return Self.mix(h) }
+        let n = bytes.count
+        var i = 0
+        while i + 8 <= n {
+            h = Self.mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        if i < n {
+            var tail: UInt64 = 0
+            for j in i..<n { tail |= UInt64(base.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
+            h = Self.mix(h ^ tail)
+        }
+        return h
+    }
+
+    /// The user index recorded for `bytes` in pool `pool`.
+    @inline(__always)
+    func find(pool: UInt32, _ bytes: UnsafeRawBufferPointer, hash h: UInt64) -> UInt32? {
+        let mask = table.count - 1
+        let tag = h >> 32
+        var b = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let entry = table[b]
+            if entry == 0 { return nil }
+            if entry >> 32 == tag {
+                let s = spellings[Int(entry & 0xFFFF_FFFF) - 1]
+                if s.pool == pool, Int(s.count) == bytes.count, matches(s, bytes) { return s.user }
+            }
+            b = (b + 1) & mask
+        }
+    }
+
+    @inline(__always)
+    private func matches(_ s: Spelling, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        arena.withUnsafeBytes { a in
+            guard let base = a.baseAddress, let other = bytes.baseAddress else { return bytes.isEmpty }
+            return memcmp(base + Int(s.start), other, bytes.count) == 0
+        }
+    }
+
+    /// The word in the first bucket `h` probes (for ``CompactReplay/touch(_:in:)``).
+    @inline(__always)
+    func firstEntry(_ h: UInt64) -> UInt64 { table[Int(truncatingIfNeeded: h) & (table.count - 1)] | 1 << 63 }
+
+    /// The user of the spelling a ``firstEntry(_:)`` word names, if any (unverified: a hint).
+    @inline(__always)
+    func user(ofEntry word: UInt64) -> UInt32? {
+        let entry = word & ~(1 << 63)
+        guard entry & 0xFFFF_FFFF != 0, Int(entry & 0xFFFF_FFFF) <= spellings.count else { return nil }
+        return spellings[Int(entry & 0xFFFF_FFFF) - 1].user
+    }
+
+    /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
+    mutating func insert(pool: UInt32, _ bytes: UnsafeRawBufferPointer, hash h: UInt64, user: UInt32) {
+        // Past 4 GiB of ids or 255-byte ids: not cached (the dictionary still answers).
+        guard bytes.count <= Int(UInt8.max), arena.count + bytes.count < Int(UInt32.max),
+              spellings.count < Int(UInt32.max) - 1 else { return }
+        if (spellings.count + 1) * 2 > table.count { grow() }
+        spellings.append(Spelling(start: UInt32(arena.count), pool: pool, user: user, count: UInt8(bytes.count)))
+        arena.append(contentsOf: bytes)
+        place(h, UInt64(spellings.count))
+    }
+
+    private mutating func place(_ h: UInt64, _ value: UInt64) {
+        let mask = table.count - 1
+        var b = Int(truncatingIfNeeded: h) & mask
+        while table[b] != 0 { b = (b + 1) & mask }
+        table[b] = (h >> 32) << 32 | value
+    }
+
+    private mutating func grow() {
+        table = Array(repeating: 0, count: table.count * 2)
+        for (i, s) in spellings.enumerated() {
+            let h = arena.withUnsafeBytes { hash(pool: s.pool, UnsafeRawBufferPointer(rebasing: $0[Int(s.start)..<(Int(s.start) + Int(s.count))])) }
+            place(h, UInt64(i + 1))
+        }
+    }
 }

@@ -17,7 +17,7 @@ public struct RebuildReport: Sendable, Encodable {
 }
 
 enum Rebuilder {
-    /// Replays the log into memory, then replaces `tickets`, `pools`, `due` and `users` and
+    /// Replays the log into memory (the audit's ``CompactReplay``), then replaces `tickets`, `pools`, `due` and `users` and
     /// sets the users checkpoint to the head, all in **one** write transaction: a crash at any
     /// point before its commit leaves the old projections, and readers see the old or the new,
     /// never a mix.
@@ -28,30 +28,38 @@ enum Rebuilder {
     /// dirty-page limit (`MDB_TXN_FULL`), nothing changes and the error says so.
     static func run(_ store: StoreHandle) throws(LedgerError) -> RebuildReport {
         let started = monotonicNanoseconds()
-        let replay = try store.read { txn -> ReplayState in
+        let (replay, replayed) = try store.read { txn -> (CompactReplay, UInt64) in
             let meta = try store.meta(txn)
-            var replay = ReplayState()
+            var replay = CompactReplay()
             try replayEvents(store, txn: txn, after: 0, through: meta.head.sequence, into: &replay)
-            return replay
+            return (replay, meta.head.sequence)
         }
         do {
             return try store.environment.write { txn -> RebuildReport in
                 var meta = try store.meta(txn)
                 var state = replay
-                try replayEvents(store, txn: txn, after: state.sequence, through: meta.head.sequence, into: &state)
+                try replayEvents(store, txn: txn, after: replayed, through: meta.head.sequence, into: &state)
                 let layout = store.layout
-                let replace = { (db: Database, records: [([UInt8], [UInt8])]) throws in
-                    try replaceAll(txn, db, records)
+                var tickets: [([UInt8], [UInt8])] = []
+                tickets.reserveCapacity(state.tickets.count)
+                state.tickets.forEach { tickets.append(($0.locator.bigEndianBytes, state.ticketState($0).encoded())) }
+                try replaceAll(txn, layout.tickets, tickets)
+                tickets = []
+                let pools = try state.configuredPools.map { id in (Array(id.rawValue.utf8), try state.pool(id)?.encoded() ?? []) }
+                try replaceAll(txn, layout.pools, pools)
+                let due = state.dueEntries
+                try replaceAll(txn, layout.due, due.map { ($0.key, [UInt8]()) })
+                var users: [([UInt8], [UInt8])] = []
+                users.reserveCapacity(state.userCount)
+                for (i, u) in state.users.enumerated() {
+                    if let user = state.userState(u) { users.append((state.userKeys[i].bytes, user.encoded())) }
                 }
-                try replace(layout.tickets, state.tickets.tickets.map { ($0.key.bigEndianBytes, $0.value.encoded()) })
-                try replace(layout.pools, state.tickets.pools.map { (Array($0.key.rawValue.utf8), $0.value.encoded()) })
-                try replace(layout.due, state.tickets.due.map { ($0.key, [UInt8]()) })
-                try replace(layout.users, state.users.users.map { ($0.key.bytes, $0.value.encoded()) })
+                try replaceAll(txn, layout.users, users)
                 meta.usersSequence = meta.head.sequence
                 try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
                 return RebuildReport(
-                    sequence: meta.head.sequence, tickets: state.tickets.tickets.count, pools: state.tickets.pools.count,
-                    due: state.tickets.due.count, users: state.users.users.count,
+                    sequence: meta.head.sequence, tickets: state.tickets.count, pools: pools.count,
+                    due: due.count, users: users.count,
                     seconds: Double(monotonicNanoseconds() - started) / 1e9)
             }
         } catch let e as LMDBError where e.code == .transactionFull {
@@ -73,7 +81,7 @@ enum Rebuilder {
 
     /// Applies events `(after, through]` to `replay`, checking that they are gap-free and chain,
     /// refusing (``LedgerError/corrupted(path:detail:)``) a log the audit would fault.
-    static func replayEvents(_ store: StoreHandle, txn: Transaction, after: UInt64, through last: UInt64, into replay: inout ReplayState) throws {
+    static func replayEvents(_ store: StoreHandle, txn: Transaction, after: UInt64, through last: UInt64, into replay: inout CompactReplay) throws {
         guard after < last else { return }
         var previous: SHA256Digest = .zero
         if after > 0 {
@@ -97,7 +105,11 @@ enum Rebuilder {
                     throw LedgerError.corrupted(path: store.path, detail: "event \(expected) breaks the hash chain; run `audit`")
                 }
                 previous = stored
-                try replay.apply(try EventCodec.decode(payload: payload), sequence: expected)
+                // The common events straight from their bytes, the rest through the `Projector`
+                // (which throws on an event that cannot follow the ones before it).
+                if !replay.applyDirectly(payload, sequence: expected) {
+                    try replay.applyGenerally(try EventCodec.decode(payload: payload), sequence: expected)
+                }
                 expected += 1
                 entry = try cursor.next()
             }

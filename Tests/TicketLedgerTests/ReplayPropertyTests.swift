@@ -103,8 +103,7 @@ struct ReplayPropertyTests {
         defer { reader.close() }
         let (replay, live) = try reader.store.read { txn -> (ReplayState, ReplayState) in
             let meta = try reader.store.meta(txn)
-            var replay = ReplayState()
-            try Rebuilder.replayEvents(reader.store, txn: txn, after: 0, through: meta.head.sequence, into: &replay)
+            let replay = try ReplayState.of(reader.store, txn: txn, through: meta.head.sequence)
             var live = ReplayState()
             try txn.forEachEntry(reader.store.layout.tickets) { e in
                 live.tickets.tickets[try #require(UInt64(bigEndianBytes: e.key))] = try TicketState(decoding: e.value)

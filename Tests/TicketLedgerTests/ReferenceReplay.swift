@@ -1,11 +1,8 @@
-/// A key of the expiry index: `(expiresAt, locator)`.
-struct DueEntry: Sendable, Hashable {
-    var expiresAt: Int64
-    var locator: UInt64
+@testable import TicketLedger
+import LMDB
 
-    /// The stored key (see `dueKey`).
-    var key: [UInt8] { UInt64(bitPattern: expiresAt).bigEndianBytes + locator.bigEndianBytes }
-}
+// The reference replay the compact one is tested against: every event decoded and applied by
+// the `Projector`, into dictionaries (what rebuild and the audit used before the compact replay).
 
 /// The tickets side of the projections in memory: what replay rebuilds, through the same
 /// ``Projector`` the live path uses.
@@ -47,5 +44,21 @@ struct ReplayState {
     mutating func apply(_ event: LedgerEvent, sequence: UInt64) throws {
         try Projector.apply(event, sequence: sequence, tickets: &tickets, users: &users)
         self.sequence = sequence
+    }
+}
+
+extension ReplayState {
+    /// Replays events 1…`last` of `store` as `txn` sees them (decoded, through the `Projector`).
+    static func of(_ store: StoreHandle, txn: Transaction, through last: UInt64) throws -> ReplayState {
+        var replay = ReplayState()
+        var sequence: UInt64 = 0
+        try txn.forEachEntry(store.layout.events) { e in
+            sequence += 1
+            guard sequence <= last else { return false }
+            let (payload, _) = try EventCodec.split(e.value)
+            try replay.apply(try EventCodec.decode(payload: payload), sequence: sequence)
+            return true
+        }
+        return replay
     }
 }
