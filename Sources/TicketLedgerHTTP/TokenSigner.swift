@@ -59,6 +59,11 @@ struct TokenSigner: Sendable {
 /// escaped, everything else as its UTF-8 bytes.
 func appendJSONString(_ text: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        out.append(contentsOf: text.utf8)  // nothing to escape: the common case, copied at once
+        out.append(UInt8(ascii: "\""))
+        return
+    }
     for byte in text.utf8 {
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), byte])
