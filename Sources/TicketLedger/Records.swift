@@ -25,7 +25,7 @@ public struct TicketState: Sendable, Hashable {
     var verifierDigest: SHA256Digest
 
     func encoded() -> [UInt8] {
-        var w = BinaryWriter(capacity: 96)
+        var w = BinaryWriter(capacity: 160)  // one allocation for typical ids and IPs (measured: 96 grew once)
         w.u8(1)
         w.u8(status.code)
         w.string(pool.rawValue)

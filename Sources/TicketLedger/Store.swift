@@ -55,7 +55,7 @@ struct StoreMeta: Sendable, Hashable {
     var usersSequence: UInt64
 
     func encoded() -> [UInt8] {
-        var w = BinaryWriter(capacity: 50)
+        var w = BinaryWriter(capacity: 64)  // magic 8 + format 2 + sequence 8 + hash 32 + users sequence 8
         w.raw(StoreLayout.magic)
         w.u8(UInt8(format >> 8))
         w.u8(UInt8(format & 0xff))
