@@ -171,7 +171,8 @@ struct BatchUsers: UserProjections {
         try body(&changes[key])
     }
 
-    /// Users that differ from the `users` database: the overlay's dirty ones and this batch's.
+    /// Users that differ from the `users` database: the overlay's dirty ones and this batch's
+    /// (an upper bound: a dirty user changed again counts twice), for the checkpoint policy.
     var dirtyCount: Int { snapshot.dirtyCount + changes.count }
 }
 
