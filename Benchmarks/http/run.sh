@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-.build/release/ticket-ledger}
-COUNT=${1:-100000}
-DURATION=${2:-20s}
+COUNT=${1:-250000}
+DURATION=${2:-15s}
 PORT=${PORT:-18080}
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
