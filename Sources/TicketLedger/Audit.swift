@@ -171,16 +171,22 @@ enum Auditor {
         return try store.read { txn -> AuditReport in
             let meta = try store.meta(txn)
             let done = DispatchSemaphore(value: 0)
+            var replay = CompactReplay()
+            let preparer = replay.makePreparer()
             DispatchQueue.global(qos: .userInitiated).async {
                 let result = Result { () throws(LedgerError) in
-                    try readChainAndDecode(store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings, into: channel)
+                    try readChainAndDecode(
+                        store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings,
+                        preparer: preparer, into: channel)
                 }
                 channel.finish(result)
                 done.signal()
             }
             var findings = FindingList(limit: options.maxFindings)
             do {
-                try replayAndCheck(store, txn: txn, meta: meta, options: options, started: started, channel: channel, findings: &findings)
+                try replayAndCheck(
+                    store, txn: txn, meta: meta, options: options, started: started, channel: channel, replay: &replay,
+                    findings: &findings)
             } catch {
                 channel.cancel()
                 done.wait()
@@ -204,15 +210,16 @@ enum Auditor {
         var computedHead: ChainHead
     }
 
-    /// Records (payloads copied out of the map) on their way from the reading thread to the
-    /// replaying one: a bounded queue of batches whose buffers are reused, so memory stays flat
-    /// however long the log is.
+    /// Records (payloads copied out of the map, and prepared) on their way from the reading
+    /// thread to the replaying one: a bounded queue of batches whose buffers are reused, so
+    /// memory stays flat however long the log is.
     final class EventChannel: Sendable {
-        /// Payloads back to back, and where each is; `count < 0` for a record the reading thread
-        /// already reported as undecodable.
+        /// Payloads back to back, and each one prepared (``PreparedEvent/Kind/undecodable`` for a
+        /// record the reading thread already reported) by the preparer `preparer` names.
         struct Batch: Sendable {
             var bytes: [UInt8] = []
-            var records: [(sequence: UInt64, start: Int, count: Int)] = []
+            var events: [PreparedEvent] = []
+            var preparer: UInt64 = 0
         }
         static let batchSize = 4096
         private let spare = Mutex<[Batch]>([])
@@ -252,7 +259,7 @@ enum Auditor {
             if let batch = spare.withLock({ $0.popLast() }) { return batch }
             var batch = Batch()
             batch.bytes.reserveCapacity(Self.batchSize * 160)
-            batch.records.reserveCapacity(Self.batchSize)
+            batch.events.reserveCapacity(Self.batchSize)
             return batch
         }
 
@@ -260,7 +267,7 @@ enum Auditor {
         func recycle(_ batch: Batch) {
             var batch = batch
             batch.bytes.removeAll(keepingCapacity: true)
-            batch.records.removeAll(keepingCapacity: true)
+            batch.events.removeAll(keepingCapacity: true)
             spare.withLock { if $0.count < 8 { $0.append(batch) } }
         }
 
@@ -288,10 +295,12 @@ enum Auditor {
     /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, every
     /// record's stored hash is SHA-256(previous hash ‖ payload), the chain ends at the head
     /// `meta` records, and (with `expect`) has the expected hash at its sequence. Copies each
-    /// record's payload for the replaying thread, which decodes it.
+    /// record's payload for the replaying thread, with `preparer` parsing it on the way.
     static func readChainAndDecode(
-        _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, into channel: EventChannel
+        _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, preparer: EventPreparer,
+        into channel: EventChannel
     ) throws(LedgerError) -> ChainResult {
+        var preparer = preparer
         var findings = FindingList(limit: limit)
         let (previous, lastSeen): (SHA256Digest, UInt64) = try store.read { txn in
             let meta = try store.meta(txn)
@@ -300,6 +309,7 @@ enum Auditor {
             var expected: UInt64 = 1
             var lastSeen: UInt64 = 0
             var batch = channel.emptyBatch()
+            batch.preparer = preparer.token
             var open = true
             if let expect, expect.sequence == 0, expect.hash != .zero {
                 findings.add(0, "expected-digest", "the chain starts at hash 0…0, not \(expect.hash.hex)")
@@ -322,7 +332,7 @@ enum Auditor {
                 lastSeen = sequence
                 trimmer.saw(e.value)
                 let start = batch.bytes.count
-                var count = -1
+                var prepared = PreparedEvent(sequence: sequence, start: start, count: -1, kind: .undecodable)
                 do {
                     let (payload, stored) = try EventCodec.split(e.value)
                     let computed = previous.chained(with: payload)
@@ -335,18 +345,19 @@ enum Auditor {
                     // Go on from the stored hash, so one changed event is one finding.
                     previous = stored
                     batch.bytes.append(contentsOf: payload)
-                    count = payload.count
+                    prepared = preparer.prepare(payload, sequence: sequence, start: start)
                 } catch {
                     findings.add(sequence, "decode", "\(error)")
                 }
-                batch.records.append((sequence, start, count))
-                if batch.records.count >= EventChannel.batchSize {
+                batch.events.append(prepared)
+                if batch.events.count >= EventChannel.batchSize {
                     open = channel.send(batch)
                     batch = channel.emptyBatch()
+                    batch.preparer = preparer.token
                 }
                 return open
             }
-            if open && !batch.records.isEmpty { _ = channel.send(batch) }
+            if open && !batch.events.isEmpty { _ = channel.send(batch) }
             trimmer.trim()
             if lastSeen < last {
                 findings.add(lastSeen + 1, "sequence", "the log ends at \(lastSeen), before the head \(last) that meta records")
@@ -370,9 +381,8 @@ enum Auditor {
     /// replayed ones (users at the users checkpoint, the rest at the head).
     static func replayAndCheck(
         _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
-        channel: EventChannel, findings: inout FindingList
+        channel: EventChannel, replay: inout CompactReplay, findings: inout FindingList
     ) throws {
-        var replay = CompactReplay()
         var usersCompared = false
         let checkpoint = meta.usersSequence
         if checkpoint == 0 {
@@ -383,11 +393,13 @@ enum Auditor {
         let interval = options.progressInterval
         var sink: UInt64 = 0
         while let batch = channel.receive() {
-            for (k, (sequence, start, length)) in batch.records.enumerated() {
+            replay.usePoolNumbers(of: batch.preparer)
+            for (k, e) in batch.events.enumerated() {
+                let sequence = e.sequence
                 // Every `touchAhead` records, read ahead the memory of the next ones.
                 if k % touchAhead == 0 {
                     sink &+= batch.bytes.withUnsafeBytes { bytes in
-                        replay.touch(batch.records[k..<min(k + touchAhead, batch.records.count)], in: bytes)
+                        replay.touch(batch.events[k..<min(k + touchAhead, batch.events.count)], in: bytes)
                     }
                 }
                 if !usersCompared && sequence > checkpoint {
@@ -399,15 +411,15 @@ enum Auditor {
                     progress(AuditProgress(
                         events: count, total: meta.head.sequence, elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9))
                 }
-                guard length >= 0 else { continue }  // reported as `decode` by the reading thread
-                // The common events straight from their bytes; anything else (or anything
-                // unusual) decoded, checked and applied through the `Projector`.
-                let direct = batch.bytes.withUnsafeBytes { bytes in
-                    replay.applyDirectly(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), sequence: sequence)
+                guard e.kind != .undecodable, e.start >= 0, e.count >= 0, e.start + e.count <= batch.bytes.count else {
+                    continue  // reported as `decode` by the reading thread
                 }
+                // The common events straight from their prepared form; anything else (or
+                // anything unusual) decoded, checked and applied through the `Projector`.
+                let direct = batch.bytes.withUnsafeBytes { bytes in replay.applyPrepared(e, in: bytes) }
                 if !direct {
                     try applyDecoded(
-                        batch.bytes[start..<(start + length)], sequence: sequence, replay: &replay, store: store, txn: txn,
+                        batch.bytes[e.start..<(e.start + e.count)], sequence: sequence, replay: &replay, store: store, txn: txn,
                         findings: &findings)
                 }
                 if sequence == checkpoint && !usersCompared {

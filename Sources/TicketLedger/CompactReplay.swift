@@ -115,7 +115,7 @@ struct CompactUser: Sendable {
 /// ``CompactReplayer`` applies the common events (issue, consume, expire, purge) directly on the
 /// record bytes, taking the ``Projector`` path for anything unusual. Its projections read back as
 /// ``TicketState``/``UserState`` values, equal to what a reference replay through ``Projector`` alone builds (tested).
-struct CompactReplay: TicketProjections, UserProjections {
+struct CompactReplay: TicketProjections, UserProjections, Sendable {
     // Pools: few, by index.
     var poolIDs: [PoolID] = []
     var poolBytes: [[UInt8]] = []
@@ -127,7 +127,7 @@ struct CompactReplay: TicketProjections, UserProjections {
     var users: [CompactUser] = []
     var userIndex: [UserKey: UInt32] = [:]
     /// The same by raw id bytes, for the fast path.
-    var userByteIndex = UserByteIndex()
+    var userByteIndex: UserByteIndex
     var existingUsers = 0
     var profiles: [UInt8] = []
     var profileWaste = 0
@@ -143,8 +143,22 @@ struct CompactReplay: TicketProjections, UserProjections {
     /// Reused by ``touch(_:in:)``.
     var touchKinds: [UInt8] = []
     var touchWords: [UInt64] = []
+    /// Prepares the events of ``applyDirectly(_:sequence:)``.
+    var preparer: EventPreparer
+    /// Preparer's pool number → replay pool index + 1 (0: not yet known), for the preparer
+    /// `preparedPoolsToken` names.
+    var preparedPools: [UInt32] = []
+    var preparedPoolsToken: UInt64 = 0
 
-    init() {}
+    init() {
+        let index = UserByteIndex()
+        userByteIndex = index
+        preparer = EventPreparer(seed: index.seed)
+    }
+
+    /// A preparer for events this replay applies (``applyPrepared(_:in:)``): its user hashes
+    /// are the replay's.
+    func makePreparer() -> EventPreparer { EventPreparer(seed: userByteIndex.seed) }
 
     // MARK: - Interning
 
@@ -177,7 +191,12 @@ struct CompactReplay: TicketProjections, UserProjections {
     /// The index of the user with printable ASCII id `bytes` in pool `pool`, interned.
     @inline(__always)
     mutating func internUser(pool: UInt32, bytes: UnsafeRawBufferPointer) -> UInt32 {
-        let h = userByteIndex.hash(pool: pool, bytes)
+        internUser(pool: pool, bytes: bytes, hash: userByteIndex.hash(pool: pool, bytes))
+    }
+
+    /// The same, given `h`, ``UserByteIndex/hash(pool:_:)`` of them.
+    @inline(__always)
+    mutating func internUser(pool: UInt32, bytes: UnsafeRawBufferPointer, hash h: UInt64) -> UInt32 {
         if let i = userByteIndex.find(pool: pool, bytes, hash: h) { return i }
         let i = internUser(UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self))))
         userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
@@ -330,69 +349,82 @@ func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
 }
 
-/// The common events applied straight from their record bytes.
+/// The common events applied straight from their record bytes, as ``EventPreparer`` parsed them.
 extension CompactReplay {
-    /// Applies the payload of an issue, consume or expire at `sequence` directly, when it
-    /// decodes, breaks no audit rule and ``Projector`` would apply it without complaint; then
-    /// the outcome is exactly ``Projector``'s (see each case). Returns `false`, having changed
-    /// nothing, for anything else: the caller decodes the event and takes the general path.
+    /// Applies the payload of an issue, consume, expire or rejection at `sequence` directly
+    /// (``EventPreparer/prepare(_:sequence:start:)`` then ``applyPrepared(_:in:)``); `false`,
+    /// having changed nothing, for anything else: the caller decodes it and takes the general path.
     mutating func applyDirectly(_ payload: UnsafeRawBufferPointer, sequence: UInt64) -> Bool {
-        var r = BinaryReader(payload, what: "event")
-        do {
-            let v = try r.u8()
-            guard v == 1 || v == 2 else { return false }
-            let kind = try r.u8()
-            guard kind >= 2 && kind <= 5 else { return false }
-            let at = try r.i64()
-            let poolLength = try r.varint()
-            guard poolLength <= UInt64(PoolID.maxLength) else { return false }
-            // A pool id interned earlier came from a decoded (validated) event.
-            guard let pool = poolIndex(bytes: try r.bytes(Int(poolLength))) else { return false }
-            switch kind {
-            case 2: return try issue(&r, payload, at: at, pool: pool, sequence: sequence)
-            case 3: return try consume(&r, at: at, pool: pool)
-            case 4: return try expire(&r, at: at, pool: pool)
-            default:
-                // `RedemptionRejected`: no rule to check, nothing to apply, once it decodes.
-                _ = try r.u64()
-                guard RejectionReason(code: try r.u8()) != nil else { return false }
-                return r.isAtEnd
-            }
-        } catch {
-            return false
+        let e = preparer.prepare(payload, sequence: sequence, start: 0)
+        usePoolNumbers(of: preparer.token)
+        return applyPrepared(e, in: payload)
+    }
+
+    /// Reads the pool numbers of ``PreparedEvent``s as the preparer with `token` gave them
+    /// (forgetting another's): call before applying or touching its events.
+    @inline(__always)
+    mutating func usePoolNumbers(of token: UInt64) {
+        guard token != preparedPoolsToken else { return }
+        preparedPoolsToken = token
+        preparedPools.removeAll(keepingCapacity: true)
+    }
+
+    /// The replay's index of `e`'s pool, if it is interned (``usePoolNumbers(of:)`` first).
+    @inline(__always)
+    mutating func pool(of e: PreparedEvent, in bytes: UnsafeRawBufferPointer) -> UInt32? {
+        let n = Int(e.pool)
+        if n < preparedPools.count, preparedPools[n] != 0 { return preparedPools[n] - 1 }
+        let from = e.start + Int(e.poolStart)
+        guard e.start >= 0, from + Int(e.poolCount) <= bytes.count else { return nil }
+        // A pool id interned earlier came from a decoded (validated) event.
+        guard let pool = poolIndex(bytes: UnsafeRawBufferPointer(rebasing: bytes[from..<(from + Int(e.poolCount))])) else { return nil }
+        if n >= preparedPools.count { preparedPools.append(contentsOf: repeatElement(0, count: n - preparedPools.count + 1)) }
+        preparedPools[n] = pool + 1
+        return pool
+    }
+
+    /// Applies a prepared issue, consume or expire directly, when it breaks no audit rule and
+    /// ``Projector`` would apply it without complaint; then the outcome is exactly
+    /// ``Projector``'s (see each case). A rejection only needs its pool known. Returns `false`,
+    /// having changed nothing, for anything else. `bytes` holds the payload at `e.start`.
+    mutating func applyPrepared(_ e: PreparedEvent, in bytes: UnsafeRawBufferPointer) -> Bool {
+        switch e.kind {
+        case .undecodable, .general: return false
+        default: break
+        }
+        guard e.start >= 0, e.count >= 0, e.start + e.count <= bytes.count, let pool = pool(of: e, in: bytes) else { return false }
+        switch e.kind {
+        case .issue: return issue(e, payload: UnsafeRawBufferPointer(rebasing: bytes[e.start..<(e.start + e.count)]), pool: pool)
+        case .consume: return consume(locator: e.word, at: e.at, pool: pool)
+        case .expire: return expire(locator: e.word, at: e.at, pool: pool)
+        case .rejected: return true  // no rule to check, nothing to apply
+        case .undecodable, .general: return false
         }
     }
 
-    /// Reads, without changing anything, the memory that applying `records` (payloads in
-    /// `bytes`) directly will touch, and returns a value made from it: for an issue, its user's
-    /// table bucket, spelling, record and profile; for a consume or expire, its ticket's record
-    /// and that ticket's user's. Each level is read for every record before the next level, so
-    /// the cache misses of a few dozen records overlap instead of stalling one after another.
-    /// Any bytes are safe: what it cannot read, it skips.
-    mutating func touch(_ records: ArraySlice<(sequence: UInt64, start: Int, count: Int)>, in bytes: UnsafeRawBufferPointer) -> UInt64 {
-        // Per record: 0 nothing; 1 an issue at level `a` = bucket word; 2 a ticket at level `a` = its user.
+    /// Reads, without changing anything the replay shows, the memory that applying `events`
+    /// directly will touch, and returns a value made from it: for an issue, its user's table
+    /// bucket, spelling, record and profile; for a consume or expire, its ticket's record and
+    /// that ticket's user's. Each level is read for every event before the next level, so the
+    /// cache misses of a few dozen events overlap instead of stalling one after another.
+    mutating func touch(_ events: ArraySlice<PreparedEvent>, in bytes: UnsafeRawBufferPointer) -> UInt64 {
+        // Per event: 0 nothing; 1 an issue at level `a` = bucket word; 2 a ticket at level `a` = its user.
         var sink: UInt64 = 0
         var kinds = touchKinds
         var a = touchWords
         kinds.removeAll(keepingCapacity: true)
         a.removeAll(keepingCapacity: true)
-        for (_, start, count) in records {
-            guard count >= 0 else { kinds.append(0); a.append(0); continue }
-            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), what: "event")
-            guard let v = try? r.u8(), v == 1 || v == 2, let kind = try? r.u8(), kind >= 2 && kind <= 4,
-                  (try? r.i64()) != nil, let poolLength = try? r.varint(), poolLength <= UInt64(PoolID.maxLength),
-                  let poolBytes = try? r.bytes(Int(poolLength)), let pool = poolIndex(bytes: poolBytes)
-            else { kinds.append(0); a.append(0); continue }
-            if kind == 2 {
-                guard let userLength = try? r.varint(), userLength <= UInt64(UserID.maxLength),
-                      let user = try? r.bytes(Int(userLength))
-                else { kinds.append(0); a.append(0); continue }
+        for e in events {
+            switch e.kind {
+            case .issue:
+                guard let pool = pool(of: e, in: bytes) else { fallthrough }
                 kinds.append(1)
-                a.append(userByteIndex.firstEntry(userByteIndex.hash(pool: pool, user)))
-            } else if let locator = try? r.u64(), let index = tickets.find(locator) {
+                a.append(userByteIndex.firstEntry(UserByteIndex.combine(e.userHash, pool: pool)))
+            case .consume, .expire:
+                guard let index = tickets.find(e.word) else { fallthrough }
                 kinds.append(2)
                 a.append(UInt64(tickets.records[index].user))
-            } else {
+            default:
                 kinds.append(0)
                 a.append(0)
             }
@@ -420,59 +452,30 @@ extension CompactReplay {
         return sink
     }
 
-    /// Skips one optional text field, checking it as `BinaryReader.optionalString` does.
-    private func skipOptionalText(_ r: inout BinaryReader, maxBytes: Int) throws(DecodingFailure) -> UnsafeRawBufferPointer?? {
-        guard try r.bool() else { return .some(nil) }
-        let n = try r.varint()
-        guard n <= UInt64(maxBytes) else { return nil }
-        let b = try r.bytes(Int(n))
-        guard isValidUTF8(b) else { return nil }
-        return .some(b)
-    }
-
-    /// `TicketIssued`: the pool is configured and `expiresAt` is its time plus the pool's
-    /// lifetime (else `checkRules` has a finding); the user id is printable ASCII (so valid).
+    /// `TicketIssued` (prepared: a printable ASCII user id, so valid): the pool is configured
+    /// and `expiresAt` is its time plus the pool's lifetime (else `checkRules` has a finding).
     /// Tickets half: a fresh `issued` ticket (and so a due entry). Users half: as ``Projector``,
     /// the profile from the event, its phone kept from before (or none) without `getPhone`.
-    private mutating func issue(
-        _ r: inout BinaryReader, _ payload: UnsafeRawBufferPointer, at: Int64, pool: UInt32, sequence: UInt64
-    ) throws(DecodingFailure) -> Bool {
-        let userLength = try r.varint()
-        guard userLength >= 1, userLength <= UInt64(UserID.maxLength) else { return false }
-        let userBytes = try r.bytes(Int(userLength))
-        guard userBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return false }
-        let verifier = try r.digest()
-        let profileStart = r.offset
-        var phoneStart = 0
-        var phoneEnd = 0
-        for field in 0..<9 {
-            if field == 3 { phoneStart = r.offset }
-            guard case .some = try skipOptionalText(&r, maxBytes: 1 << 20) else { return false }
-            if field == 3 { phoneEnd = r.offset }
-        }
-        _ = try r.bool()  // emailVerified
-        let profileEnd = r.offset
-        var ip = InlineText.absent
-        switch try skipOptionalText(&r, maxBytes: InlineText.capacity) {
-        case .none: return false
-        case .some(.some(let b)): ip = InlineText(b)
-        case .some(.none): break
-        }
-        let getPhone = try r.bool()
-        let expiresAt = try r.i64()
-        guard r.isAtEnd else { return false }
-        guard let state = poolStates[Int(pool)],
-              Timestamp(millisecondsSince1970: at).advanced(by: state.policy.ticketLifetime).millisecondsSince1970 == expiresAt
+    private mutating func issue(_ e: PreparedEvent, payload: UnsafeRawBufferPointer, pool: UInt32) -> Bool {
+        let expiresAt = Int64(bitPattern: e.word)
+        let userEnd = Int(e.userStart) + Int(e.userCount)
+        let (profileStart, phoneStart, phoneEnd, profileEnd) = (Int(e.profileStart), Int(e.phoneStart), Int(e.phoneEnd), Int(e.profileEnd))
+        guard userEnd <= payload.count, 0 <= profileStart, profileStart <= phoneStart, phoneStart <= phoneEnd,
+              phoneEnd <= profileEnd, profileEnd <= payload.count,
+              let state = poolStates[Int(pool)],
+              Timestamp(millisecondsSince1970: e.at).advanced(by: state.policy.ticketLifetime).millisecondsSince1970 == expiresAt
         else { return false }
+        let at = e.at
 
         // Tickets half.
-        let user = internUser(pool: pool, bytes: userBytes)
+        let userBytes = UnsafeRawBufferPointer(rebasing: payload[Int(e.userStart)..<userEnd])
+        let user = internUser(pool: pool, bytes: userBytes, hash: UserByteIndex.combine(e.userHash, pool: pool))
         let record = CompactTicket(
-            issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: verifier, ip: ip,
+            issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: e.verifier, ip: e.ip,
             user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
         // A ticket's key is its issue's own sequence, and each sequence is applied once: no
         // earlier record is replaced.
-        tickets.set(sequence, record)
+        tickets.set(e.sequence, record)
         issuedCount += 1
 
         // Users half.
@@ -488,7 +491,7 @@ extension CompactReplay {
             users[i].lastIP = .absent
         }
         let eventProfile = UnsafeRawBufferPointer(rebasing: payload[profileStart..<profileEnd])
-        if getPhone {
+        if e.getPhone {
             setProfile(i, eventProfile)
             return true
         }
@@ -520,9 +523,7 @@ extension CompactReplay {
     /// `issued` in this pool and not yet expired, and its user exists (else a finding or an
     /// ``InconsistentEvent``). Then, as ``Projector``: consumed at `at`, no longer due; the user's
     /// logins +1, last login `at`, last IP the ticket's.
-    private mutating func consume(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
-        let locator = try r.u64()
-        guard r.isAtEnd else { return false }
+    private mutating func consume(locator: UInt64, at: Int64, pool: UInt32) -> Bool {
         guard let state = poolStates[Int(pool)], !(state.policy.secretRequired && state.secret == nil),
               let index = tickets.find(locator)
         else { return false }
@@ -545,9 +546,8 @@ extension CompactReplay {
     /// `TicketExpired`: the ticket is `issued` in this pool and `at` is not before its expiry
     /// (else a finding or an ``InconsistentEvent``). Then, as ``Projector``: expired at `at`,
     /// no longer due.
-    private mutating func expire(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
-        let locator = try r.u64()
-        guard r.isAtEnd, let index = tickets.find(locator) else { return false }
+    private mutating func expire(locator: UInt64, at: Int64, pool: UInt32) -> Bool {
+        guard let index = tickets.find(locator) else { return false }
         let t = tickets.records[index]
         guard t.status == .issued, t.pool == pool, at >= t.expiresAt else { return false }
         tickets.update(index) {
@@ -680,7 +680,7 @@ func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool
 /// reused through a free list. A page is freed when its last ticket goes; a page left with a
 /// few stragglers (tickets never swept) hands them to a small dictionary and is freed too, so
 /// memory follows the live tickets, not the length of the log.
-struct TicketTable {
+struct TicketTable: Sendable {
     static let pageShift = 12
     static let pageSize = 1 << pageShift
     /// A page holding at most this many tickets, not the newest, moves them to ``sparse``.
@@ -854,8 +854,8 @@ struct TicketTable {
 /// builds no `String` and no ``UserKey``. It only caches ``CompactReplay``'s `UserKey`
 /// dictionary: a miss asks that (which has `String`'s canonical equality) and records the
 /// spelling, so two spellings of one user map to the same index.
-struct UserByteIndex {
-    private struct Spelling {
+struct UserByteIndex: Sendable {
+    private struct Spelling: Sendable {
         var start: UInt32
         var pool: UInt32
         var user: UInt32
@@ -866,7 +866,8 @@ struct UserByteIndex {
     private var table: [UInt64]
     private var spellings: [Spelling] = []
     private var arena: [UInt8] = []
-    private let seed: UInt64
+    /// The seed of ``idHash(seed:_:)``.
+    let seed: UInt64
 
     init() {
         table = Array(repeating: 0, count: 1 << 12)
@@ -885,18 +886,30 @@ struct UserByteIndex {
     /// A seeded hash of pool `pool` and `bytes`.
     @inline(__always)
     func hash(pool: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = seed ^ (UInt64(pool) << 8 | UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
-        guard let base = bytes.baseAddress else { return Self.mix(h) }
+        Self.combine(Self.idHash(seed: seed, bytes), pool: pool)
+    }
+
+    /// The hash of pool `pool`'s user whose id hashes to `idHash`.
+    @inline(__always)
+    static func combine(_ idHash: UInt64, pool: UInt32) -> UInt64 {
+        mix(idHash ^ (UInt64(pool) &+ 1) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// A seeded hash of a user id's bytes (``combine(_:pool:)`` adds the pool).
+    @inline(__always)
+    static func idHash(seed: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = seed ^ UInt64(bytes.count) &* 0xD6E8_FEB8_6659_FD93
+        guard let base = bytes.baseAddress else { return mix(h) }
         let n = bytes.count
         var i = 0
         while i + 8 <= n {
-            h = Self.mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             i += 8
         }
         if i < n {
             var tail: UInt64 = 0
             for j in i..<n { tail |= UInt64(base.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
-            h = Self.mix(h ^ tail)
+            h = mix(h ^ tail)
         }
         return h
     }
