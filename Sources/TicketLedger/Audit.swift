@@ -189,11 +189,15 @@ enum Auditor {
                     findings: &findings)
             } catch {
                 channel.cancel()
+                channel.handOver(nil, snapshot: 0)
                 done.wait()
                 throw error
             }
             done.wait()
             let verified = try channel.outcome()
+            if !verified.ticketsCompared {
+                try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
+            }
             var all = verified.findings.items + findings.items
             all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
             let kept = Array(all.prefix(options.maxFindings))
@@ -208,6 +212,9 @@ enum Auditor {
     struct ChainResult: Sendable {
         var findings: FindingList
         var computedHead: ChainHead
+        /// Whether the reading thread compared the tickets, pools and expiry index (its
+        /// findings then include theirs).
+        var ticketsCompared = false
     }
 
     /// Records (payloads copied out of the map, and prepared) on their way from the reading
@@ -227,6 +234,29 @@ enum Auditor {
         private let items = DispatchSemaphore(value: 0)
         private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
         private let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
+        /// The replay at the head and the replaying thread's snapshot, or `nil` (see ``handOver(_:snapshot:)``).
+        private let handed = Mutex<(replay: CompactReplay, snapshot: Int)?>(nil)
+        private let handedOver = DispatchSemaphore(value: 0)
+
+        /// The replaying thread is done with the log: `replay` (at the head; `nil` when it gave
+        /// up) for the reading thread to compare tickets, pools and the expiry index with, when
+        /// its read transaction's snapshot is `snapshot` too. Called once.
+        func handOver(_ replay: CompactReplay?, snapshot: Int) {
+            handed.withLock { $0 = replay.map { ($0, snapshot) } }
+            handedOver.signal()
+        }
+
+        /// What ``handOver(_:snapshot:)`` gave, once it did.
+        func takeOver() -> (replay: CompactReplay, snapshot: Int)? {
+            handedOver.wait()
+            return handed.withLock { $0 }
+        }
+
+        /// The sender sent its last batch (``finish(_:)`` follows).
+        func endOfEvents() {
+            queue.withLock { $0.finished = true }
+            items.signal()
+        }
 
         /// Queues a batch, waiting while four are queued; `false` once the reader gave up.
         func send(_ batch: Batch) -> Bool {
@@ -302,6 +332,7 @@ enum Auditor {
     ) throws(LedgerError) -> ChainResult {
         var preparer = preparer
         var findings = FindingList(limit: limit)
+        var ticketsCompared = false
         let (previous, lastSeen): (SHA256Digest, UInt64) = try store.read { txn in
             let meta = try store.meta(txn)
             var trimmer = ResidentPageTrimmer(environment: store.environment)
@@ -357,7 +388,8 @@ enum Auditor {
                 }
                 return open
             }
-            if open && !batch.events.isEmpty { _ = channel.send(batch) }
+            if open && !batch.events.isEmpty { open = channel.send(batch) }
+            channel.endOfEvents()
             trimmer.trim()
             if lastSeen < last {
                 findings.add(lastSeen + 1, "sequence", "the log ends at \(lastSeen), before the head \(last) that meta records")
@@ -368,17 +400,24 @@ enum Auditor {
             if let expect, expect.sequence > lastSeen {
                 findings.add(expect.sequence, "expected-digest", "the log holds \(lastSeen) events; the expected digest is at \(expect.sequence)")
             }
+            // The stored tickets, pools and expiry index against the replay at the head, here
+            // while the replaying thread compares the users — when both read the same snapshot.
+            if open, let (replay, snapshot) = channel.takeOver(), snapshot == txn.snapshotID {
+                try compareTickets(store, txn: txn, replay: replay, at: last, findings: &findings)
+                ticketsCompared = true
+            }
             return (previous, lastSeen)
         }
-        return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous))
+        return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous), ticketsCompared: ticketsCompared)
     }
 
     /// How many records the replaying thread reads ahead (see ``CompactReplay/touch(_:)``).
     static let touchAhead = 32
 
     /// Rules 2 and 3, on the calling thread: replays the decoded events into fresh projections,
-    /// checking the rules the log can prove, and compares the stored projections with the
-    /// replayed ones (users at the users checkpoint, the rest at the head).
+    /// checking the rules the log can prove, and compares the stored users with the replayed
+    /// ones at the users checkpoint; then hands the replay to the reading thread, which
+    /// compares the rest at the head meanwhile (``Auditor/run(_:options:)`` does when it cannot).
     static func replayAndCheck(
         _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
         channel: EventChannel, replay: inout CompactReplay, findings: inout FindingList
@@ -430,6 +469,7 @@ enum Auditor {
             channel.recycle(batch)
         }
         replay.touchSink = sink
+        channel.handOver(replay, snapshot: txn.snapshotID)
         if !usersCompared {
             try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
         }
@@ -438,7 +478,6 @@ enum Auditor {
         if let beyond, beyond > meta.head.sequence {
             findings.add(meta.head.sequence + 1, "head", "the log holds events up to \(beyond), after the head \(meta.head.sequence) that meta records")
         }
-        try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
     }
 
     /// Decodes a record, checks the rules on it and applies it through the ``Projector``.
