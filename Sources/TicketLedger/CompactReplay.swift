@@ -125,7 +125,15 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     // Users: (pool, user) → index; `String` semantics, exactly as ``UserKey`` hashes.
     var userKeys: [UserKey] = []
     var users: [CompactUser] = []
-    var userIndex: [UserKey: UInt32] = [:]
+    /// Users `0..<indexedUsers` by key. The fast path adds users to ``userByteIndex`` only
+    /// while every user is printable ASCII and in it (where byte equality is `String`
+    /// equality); the rest join when anything needs the dictionary (``indexAllUsers()``).
+    private(set) var userIndex: [UserKey: UInt32] = [:]
+    private(set) var indexedUsers = 0
+    /// Users not in ``userByteIndex``: ids not printable ASCII, pools not interned.
+    private(set) var otherUsers = 0
+    /// Whether every spelling added to ``userByteIndex`` went in.
+    private(set) var byteIndexComplete = true
     /// The same by raw id bytes, for the fast path.
     var userByteIndex: UserByteIndex
     var existingUsers = 0
@@ -198,18 +206,73 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     @inline(__always)
     mutating func internUser(pool: UInt32, bytes: UnsafeRawBufferPointer, hash h: UInt64) -> UInt32 {
         if let i = userByteIndex.find(pool: pool, bytes, hash: h) { return i }
-        let i = internUser(UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self))))
-        userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
-        return i
+        let key = UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self)))
+        if otherUsers > 0 || !byteIndexComplete, let i = userIndex[key] {
+            // Another spelling of a known user (the dictionary is complete here: see `userIndex`).
+            userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
+            return i
+        }
+        return addUser(key, pool: pool, bytes: bytes, hash: h)
     }
 
-    mutating func internUser(_ key: UserKey) -> UInt32 {
-        if let i = userIndex[key] { return i }
+    /// Appends user `key`, known to be new, keeping ``userIndex``'s rule.
+    private mutating func addUser(_ key: UserKey, pool: UInt32?, bytes: UnsafeRawBufferPointer?, hash h: UInt64) -> UInt32 {
         let i = UInt32(userKeys.count)
         userKeys.append(key)
         users.append(CompactUser())
-        userIndex[key] = i
+        if let pool, let bytes {
+            if !userByteIndex.insert(pool: pool, bytes, hash: h, user: i) { byteIndexComplete = false }
+        } else {
+            otherUsers += 1
+        }
+        if otherUsers > 0 || !byteIndexComplete { indexAllUsers() }
         return i
+    }
+
+    /// The index of user `key`, interned (`String`'s canonical equality, as ``UserKey`` hashes).
+    mutating func internUser(_ key: UserKey) -> UInt32 {
+        var id = key.user.rawValue
+        let ascii = id.withUTF8 { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7f } }
+        // Another spelling may match users only the byte index has: index them first.
+        if !ascii { indexAllUsers() }
+        if let i = userIndex(of: key) { return i }
+        guard ascii else { return addUser(key, pool: nil, bytes: nil, hash: 0) }
+        guard let pool = poolIndex[key.pool] else {
+            byteIndexComplete = false
+            return addUser(key, pool: nil, bytes: nil, hash: 0)
+        }
+        return id.withUTF8 { b in
+            let raw = UnsafeRawBufferPointer(b)
+            return addUser(key, pool: pool, bytes: raw, hash: userByteIndex.hash(pool: pool, raw))
+        }
+    }
+
+    /// Adds the users only the byte index has to ``userIndex``.
+    mutating func indexAllUsers() {
+        guard indexedUsers < userKeys.count else { return }
+        userIndex.reserveCapacity(userKeys.count)
+        for i in indexedUsers..<userKeys.count { userIndex[userKeys[i]] = UInt32(i) }
+        indexedUsers = userKeys.count
+    }
+
+    /// The index of user `key` (`String`'s canonical equality), without interning.
+    func userIndex(of key: UserKey) -> UInt32? {
+        if indexedUsers == userKeys.count { return userIndex[key] }
+        // Users are missing from the dictionary only while every user is printable ASCII and
+        // in the byte index: there, an ASCII id is found by its bytes or is unknown.
+        var id = key.user.rawValue
+        let found = id.withUTF8 { (b) -> UInt32?? in
+            guard b.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return .none }
+            guard let pool = poolIndex[key.pool] else { return .some(nil) }
+            let raw = UnsafeRawBufferPointer(b)
+            return .some(userByteIndex.find(pool: pool, raw, hash: userByteIndex.hash(pool: pool, raw)))
+        }
+        if let found { return found }
+        // Another spelling of an ASCII id (e.g. U+212A KELVIN SIGN for K): the dictionary,
+        // then the users it lacks (``indexAllUsers()`` first spares the search).
+        if let i = userIndex[key] { return i }
+        for i in indexedUsers..<userKeys.count where userKeys[i] == key { return UInt32(i) }
+        return nil
     }
 
     // MARK: - Profiles
@@ -325,7 +388,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
 
     // MARK: - UserProjections
 
-    func user(_ key: UserKey) throws -> UserState? { userIndex[key].flatMap { userState(users[Int($0)]) } }
+    func user(_ key: UserKey) throws -> UserState? { userIndex(of: key).flatMap { userState(users[Int($0)]) } }
 
     mutating func setUser(_ state: UserState, for key: UserKey) throws {
         let i = Int(internUser(key))
@@ -624,7 +687,7 @@ extension CompactReplay {
     /// replayed user `key`: then the two are equal field by field (decoding those bytes gives
     /// the replayed state back). `false` says nothing: compare field by field.
     func userRecordMatches(_ key: UserKey, _ stored: UnsafeRawBufferPointer) -> Bool {
-        guard let i = userIndex[key] else { return false }
+        guard let i = userIndex(of: key) else { return false }
         let u = users[Int(i)]
         // A last login at Int64.min would read back as none.
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
@@ -952,14 +1015,16 @@ struct UserByteIndex: Sendable {
     }
 
     /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
-    mutating func insert(pool: UInt32, _ bytes: UnsafeRawBufferPointer, hash h: UInt64, user: UInt32) {
-        // Past 4 GiB of ids or 255-byte ids: not cached (the dictionary still answers).
+    /// Returns `false` when it cannot (past 4 GiB of ids or 255-byte ids: the dictionary answers).
+    @discardableResult
+    mutating func insert(pool: UInt32, _ bytes: UnsafeRawBufferPointer, hash h: UInt64, user: UInt32) -> Bool {
         guard bytes.count <= Int(UInt8.max), arena.count + bytes.count < Int(UInt32.max),
-              spellings.count < Int(UInt32.max) - 1 else { return }
+              spellings.count < Int(UInt32.max) - 1 else { return false }
         if (spellings.count + 1) * 2 > table.count { grow() }
         spellings.append(Spelling(start: UInt32(arena.count), pool: pool, user: user, count: UInt8(bytes.count)))
         arena.append(contentsOf: bytes)
         place(h, UInt64(spellings.count))
+        return true
     }
 
     private mutating func place(_ h: UInt64, _ value: UInt64) {
