@@ -567,38 +567,54 @@ enum Auditor {
         var seen = 0
         var trimmer = ResidentPageTrimmer(environment: store.environment)
         defer { trimmer.trim() }
-        try txn.forEachEntry(store.layout.users) { e in
-            trimmer.saw(e.value)
-            if replay.userRecordMatches(keyBytes: e.key, e.value) {
+        func compare(_ keyBytes: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+            if replay.userRecordMatches(keyBytes: keyBytes, value) {
                 seen += 1
-                return true
+                return
             }
-            guard let key = UserKey(bytes: e.key) else {
+            guard let key = UserKey(bytes: keyBytes) else {
                 findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
-                return true
+                return
             }
             // Looking up another spelling is quick once every user is in the dictionary.
             if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
             seen += 1
-            if replay.userRecordMatches(key, e.value) { return true }
+            if replay.userRecordMatches(key, value) { return }
             let name = "user '\(key.user)' of pool '\(key.pool)'"
             let stored: UserState
             do {
-                stored = try UserState(decoding: e.value)
+                stored = try UserState(decoding: value)
             } catch {
                 findings.add(sequence, "projection-users", "\(name): \(error)")
-                return true
+                return
             }
             guard let rebuilt = try replay.user(key) else {
                 findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
-                return true
+                return
             }
             let fields = differingFields(stored, rebuilt)
             if !fields.isEmpty {
                 findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
             }
+        }
+        // Entries in runs of `touchAhead` (their bytes stay mapped for the transaction): the
+        // replayed users they name are read ahead first, so the cache misses overlap.
+        var run: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
+        run.reserveCapacity(touchAhead)
+        var sink: UInt64 = 0
+        func flush() throws {
+            sink &+= replay.touchStoredUsers(run[...])
+            for (key, value) in run { try compare(key, value) }
+            run.removeAll(keepingCapacity: true)
+        }
+        try txn.forEachEntry(store.layout.users) { e in
+            trimmer.saw(e.value)
+            run.append((e.key, e.value))
+            if run.count >= touchAhead { try flush() }
             return true
         }
+        try flush()
+        replay.touchSink = sink
         if seen != replay.userCount {
             for key in replay.existingUserKeys.sorted() {
                 let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }

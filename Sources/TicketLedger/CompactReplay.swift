@@ -151,6 +151,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     /// Reused by ``touch(_:in:)``.
     var touchKinds: [UInt8] = []
     var touchWords: [UInt64] = []
+    var touchSpellings: [Int] = []
     /// Prepares the events of ``applyDirectly(_:sequence:)``.
     var preparer: EventPreparer
     /// Preparer's pool number → replay pool index + 1 (0: not yet known), for the preparer
@@ -492,10 +493,13 @@ extension CompactReplay {
                 a.append(0)
             }
         }
-        // Level 2: an issue's spelling (→ its user); a ticket's user record.
+        // Level 2: an issue's spelling (→ its user and id bytes); a ticket's user record.
+        var spelled = touchSpellings
+        spelled.removeAll(keepingCapacity: true)
         for k in kinds.indices {
-            if kinds[k] == 1, let user = userByteIndex.user(ofEntry: a[k]) {
+            if kinds[k] == 1, let (user, start) = userByteIndex.spelling(ofEntry: a[k]) {
                 a[k] = UInt64(user)
+                spelled.append(start)
             } else if kinds[k] == 2, a[k] < UInt64(users.count) {
                 sink &+= users[Int(a[k])].loginsCount
                 kinds[k] = 0
@@ -503,7 +507,8 @@ extension CompactReplay {
                 kinds[k] = 0
             }
         }
-        // Level 3: an issue's user record; level 4: its profile.
+        // Level 3: an issue's user record and id bytes; level 4: its profile.
+        for start in spelled { sink &+= UInt64(userByteIndex.arenaByte(start)) }
         for k in kinds.indices where kinds[k] == 1 && a[k] < UInt64(users.count) {
             a[k] = UInt64(users[Int(a[k])].profileStart)
         }
@@ -512,6 +517,7 @@ extension CompactReplay {
         }
         touchKinds = kinds
         touchWords = a
+        touchSpellings = spelled
         return sink
     }
 
@@ -681,6 +687,37 @@ extension CompactReplay {
         } catch {
             return false
         }
+    }
+
+    /// Reads ahead, as ``touch(_:in:)`` does, what ``userRecordMatches(keyBytes:_:)`` will
+    /// read for the stored users keyed `keys`: bucket, spelling, user record and profile.
+    mutating func touchStoredUsers(_ run: ArraySlice<(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)>) -> UInt64 {
+        var sink: UInt64 = 0
+        var a = touchWords
+        a.removeAll(keepingCapacity: true)
+        for (keyBytes, _) in run {
+            guard let nul = keyBytes.firstIndex(of: 0), nul <= PoolID.maxLength,
+                  let pool = poolIndex(bytes: UnsafeRawBufferPointer(rebasing: keyBytes[..<nul]))
+            else { continue }
+            let id = UnsafeRawBufferPointer(rebasing: keyBytes[(nul + 1)...])
+            a.append(userByteIndex.firstEntry(userByteIndex.hash(pool: pool, id)))
+        }
+        var starts = touchSpellings
+        starts.removeAll(keepingCapacity: true)
+        for k in a.indices {
+            if let (user, start) = userByteIndex.spelling(ofEntry: a[k]) {
+                a[k] = UInt64(user)
+                starts.append(start)
+            } else {
+                a[k] = UInt64.max
+            }
+        }
+        for start in starts { sink &+= UInt64(userByteIndex.arenaByte(start)) }
+        for k in a.indices where a[k] < UInt64(users.count) { a[k] = UInt64(users[Int(a[k])].profileStart) }
+        for k in a.indices where a[k] < UInt64(profiles.count) { sink &+= UInt64(profiles[Int(a[k])]) }
+        touchWords = a
+        touchSpellings = starts
+        return sink
     }
 
     /// Whether `stored` is byte for byte the record ``UserState/encoded()`` gives for the
@@ -1006,13 +1043,19 @@ struct UserByteIndex: Sendable {
     @inline(__always)
     func firstEntry(_ h: UInt64) -> UInt64 { table[Int(truncatingIfNeeded: h) & (table.count - 1)] | 1 << 63 }
 
-    /// The user of the spelling a ``firstEntry(_:)`` word names, if any (unverified: a hint).
+    /// The user and the first byte in the arena of the spelling a ``firstEntry(_:)`` word
+    /// names, if any (unverified: a hint).
     @inline(__always)
-    func user(ofEntry word: UInt64) -> UInt32? {
+    func spelling(ofEntry word: UInt64) -> (user: UInt32, start: Int)? {
         let entry = word & ~(1 << 63)
         guard entry & 0xFFFF_FFFF != 0, Int(entry & 0xFFFF_FFFF) <= spellings.count else { return nil }
-        return spellings[Int(entry & 0xFFFF_FFFF) - 1].user
+        let s = spellings[Int(entry & 0xFFFF_FFFF) - 1]
+        return (s.user, Int(s.start))
     }
+
+    /// The arena's byte at `start` (0 past its end): reads ahead a spelling's bytes.
+    @inline(__always)
+    func arenaByte(_ start: Int) -> UInt8 { start >= 0 && start < arena.count ? arena[start] : 0 }
 
     /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
     /// Returns `false` when it cannot (past 4 GiB of ids or 255-byte ids: the dictionary answers).
