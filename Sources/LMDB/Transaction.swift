@@ -14,6 +14,9 @@ package struct Database: Sendable, Hashable {
 package struct Transaction {
     let handle: OpaquePointer
 
+    /// The id of the snapshot it reads (`mdb_txn_id`): read transactions with the same id see the same data.
+    package var snapshotID: Int { Int(mdb_txn_id(handle)) }
+
     /// Opens the named database; with `create`, creates it (write transactions only).
     package func openDatabase(_ name: String, create: Bool) throws(LMDBError) -> Database {
         var dbi: MDB_dbi = 0

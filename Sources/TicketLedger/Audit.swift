@@ -171,23 +171,33 @@ enum Auditor {
         return try store.read { txn -> AuditReport in
             let meta = try store.meta(txn)
             let done = DispatchSemaphore(value: 0)
+            var replay = CompactReplay()
+            let preparer = replay.makePreparer()
             DispatchQueue.global(qos: .userInitiated).async {
                 let result = Result { () throws(LedgerError) in
-                    try readChainAndDecode(store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings, into: channel)
+                    try readChainAndDecode(
+                        store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings,
+                        preparer: preparer, into: channel)
                 }
                 channel.finish(result)
                 done.signal()
             }
             var findings = FindingList(limit: options.maxFindings)
             do {
-                try replayAndCheck(store, txn: txn, meta: meta, options: options, started: started, channel: channel, findings: &findings)
+                try replayAndCheck(
+                    store, txn: txn, meta: meta, options: options, started: started, channel: channel, replay: &replay,
+                    findings: &findings)
             } catch {
                 channel.cancel()
+                channel.handOver(nil, snapshot: 0)
                 done.wait()
                 throw error
             }
             done.wait()
             let verified = try channel.outcome()
+            if !verified.ticketsCompared {
+                try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
+            }
             var all = verified.findings.items + findings.items
             all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
             let kept = Array(all.prefix(options.maxFindings))
@@ -202,17 +212,21 @@ enum Auditor {
     struct ChainResult: Sendable {
         var findings: FindingList
         var computedHead: ChainHead
+        /// Whether the reading thread compared the tickets, pools and expiry index (its
+        /// findings then include theirs).
+        var ticketsCompared = false
     }
 
-    /// Records (payloads copied out of the map) on their way from the reading thread to the
-    /// replaying one: a bounded queue of batches whose buffers are reused, so memory stays flat
-    /// however long the log is.
+    /// Records (payloads copied out of the map, and prepared) on their way from the reading
+    /// thread to the replaying one: a bounded queue of batches whose buffers are reused, so
+    /// memory stays flat however long the log is.
     final class EventChannel: Sendable {
-        /// Payloads back to back, and where each is; `count < 0` for a record the reading thread
-        /// already reported as undecodable.
+        /// Payloads back to back, and each one prepared (``PreparedEvent/Kind/undecodable`` for a
+        /// record the reading thread already reported) by the preparer `preparer` names.
         struct Batch: Sendable {
             var bytes: [UInt8] = []
-            var records: [(sequence: UInt64, start: Int, count: Int)] = []
+            var events: [PreparedEvent] = []
+            var preparer: UInt64 = 0
         }
         static let batchSize = 4096
         private let spare = Mutex<[Batch]>([])
@@ -220,6 +234,29 @@ enum Auditor {
         private let items = DispatchSemaphore(value: 0)
         private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
         private let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
+        /// The replay at the head and the replaying thread's snapshot, or `nil` (see ``handOver(_:snapshot:)``).
+        private let handed = Mutex<(replay: CompactReplay, snapshot: Int)?>(nil)
+        private let handedOver = DispatchSemaphore(value: 0)
+
+        /// The replaying thread is done with the log: `replay` (at the head; `nil` when it gave
+        /// up) for the reading thread to compare tickets, pools and the expiry index with, when
+        /// its read transaction's snapshot is `snapshot` too. Called once.
+        func handOver(_ replay: CompactReplay?, snapshot: Int) {
+            handed.withLock { $0 = replay.map { ($0, snapshot) } }
+            handedOver.signal()
+        }
+
+        /// What ``handOver(_:snapshot:)`` gave, once it did.
+        func takeOver() -> (replay: CompactReplay, snapshot: Int)? {
+            handedOver.wait()
+            return handed.withLock { $0 }
+        }
+
+        /// The sender sent its last batch (``finish(_:)`` follows).
+        func endOfEvents() {
+            queue.withLock { $0.finished = true }
+            items.signal()
+        }
 
         /// Queues a batch, waiting while four are queued; `false` once the reader gave up.
         func send(_ batch: Batch) -> Bool {
@@ -252,7 +289,7 @@ enum Auditor {
             if let batch = spare.withLock({ $0.popLast() }) { return batch }
             var batch = Batch()
             batch.bytes.reserveCapacity(Self.batchSize * 160)
-            batch.records.reserveCapacity(Self.batchSize)
+            batch.events.reserveCapacity(Self.batchSize)
             return batch
         }
 
@@ -260,7 +297,7 @@ enum Auditor {
         func recycle(_ batch: Batch) {
             var batch = batch
             batch.bytes.removeAll(keepingCapacity: true)
-            batch.records.removeAll(keepingCapacity: true)
+            batch.events.removeAll(keepingCapacity: true)
             spare.withLock { if $0.count < 8 { $0.append(batch) } }
         }
 
@@ -288,11 +325,14 @@ enum Auditor {
     /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, every
     /// record's stored hash is SHA-256(previous hash ‖ payload), the chain ends at the head
     /// `meta` records, and (with `expect`) has the expected hash at its sequence. Copies each
-    /// record's payload for the replaying thread, which decodes it.
+    /// record's payload for the replaying thread, with `preparer` parsing it on the way.
     static func readChainAndDecode(
-        _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, into channel: EventChannel
+        _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, preparer: EventPreparer,
+        into channel: EventChannel
     ) throws(LedgerError) -> ChainResult {
+        var preparer = preparer
         var findings = FindingList(limit: limit)
+        var ticketsCompared = false
         let (previous, lastSeen): (SHA256Digest, UInt64) = try store.read { txn in
             let meta = try store.meta(txn)
             var trimmer = ResidentPageTrimmer(environment: store.environment)
@@ -300,6 +340,7 @@ enum Auditor {
             var expected: UInt64 = 1
             var lastSeen: UInt64 = 0
             var batch = channel.emptyBatch()
+            batch.preparer = preparer.token
             var open = true
             if let expect, expect.sequence == 0, expect.hash != .zero {
                 findings.add(0, "expected-digest", "the chain starts at hash 0…0, not \(expect.hash.hex)")
@@ -322,7 +363,7 @@ enum Auditor {
                 lastSeen = sequence
                 trimmer.saw(e.value)
                 let start = batch.bytes.count
-                var count = -1
+                var prepared = PreparedEvent(sequence: sequence, start: start, count: -1, kind: .undecodable)
                 do {
                     let (payload, stored) = try EventCodec.split(e.value)
                     let computed = previous.chained(with: payload)
@@ -335,18 +376,20 @@ enum Auditor {
                     // Go on from the stored hash, so one changed event is one finding.
                     previous = stored
                     batch.bytes.append(contentsOf: payload)
-                    count = payload.count
+                    prepared = preparer.prepare(payload, sequence: sequence, start: start)
                 } catch {
                     findings.add(sequence, "decode", "\(error)")
                 }
-                batch.records.append((sequence, start, count))
-                if batch.records.count >= EventChannel.batchSize {
+                batch.events.append(prepared)
+                if batch.events.count >= EventChannel.batchSize {
                     open = channel.send(batch)
                     batch = channel.emptyBatch()
+                    batch.preparer = preparer.token
                 }
                 return open
             }
-            if open && !batch.records.isEmpty { _ = channel.send(batch) }
+            if open && !batch.events.isEmpty { open = channel.send(batch) }
+            channel.endOfEvents()
             trimmer.trim()
             if lastSeen < last {
                 findings.add(lastSeen + 1, "sequence", "the log ends at \(lastSeen), before the head \(last) that meta records")
@@ -357,22 +400,28 @@ enum Auditor {
             if let expect, expect.sequence > lastSeen {
                 findings.add(expect.sequence, "expected-digest", "the log holds \(lastSeen) events; the expected digest is at \(expect.sequence)")
             }
+            // The stored tickets, pools and expiry index against the replay at the head, here
+            // while the replaying thread compares the users — when both read the same snapshot.
+            if open, let (replay, snapshot) = channel.takeOver(), snapshot == txn.snapshotID {
+                try compareTickets(store, txn: txn, replay: replay, at: last, findings: &findings)
+                ticketsCompared = true
+            }
             return (previous, lastSeen)
         }
-        return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous))
+        return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous), ticketsCompared: ticketsCompared)
     }
 
     /// How many records the replaying thread reads ahead (see ``CompactReplay/touch(_:)``).
     static let touchAhead = 32
 
     /// Rules 2 and 3, on the calling thread: replays the decoded events into fresh projections,
-    /// checking the rules the log can prove, and compares the stored projections with the
-    /// replayed ones (users at the users checkpoint, the rest at the head).
+    /// checking the rules the log can prove, and compares the stored users with the replayed
+    /// ones at the users checkpoint; then hands the replay to the reading thread, which
+    /// compares the rest at the head meanwhile (``Auditor/run(_:options:)`` does when it cannot).
     static func replayAndCheck(
         _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
-        channel: EventChannel, findings: inout FindingList
+        channel: EventChannel, replay: inout CompactReplay, findings: inout FindingList
     ) throws {
-        var replay = CompactReplay()
         var usersCompared = false
         let checkpoint = meta.usersSequence
         if checkpoint == 0 {
@@ -383,11 +432,13 @@ enum Auditor {
         let interval = options.progressInterval
         var sink: UInt64 = 0
         while let batch = channel.receive() {
-            for (k, (sequence, start, length)) in batch.records.enumerated() {
+            replay.usePoolNumbers(of: batch.preparer)
+            for (k, e) in batch.events.enumerated() {
+                let sequence = e.sequence
                 // Every `touchAhead` records, read ahead the memory of the next ones.
                 if k % touchAhead == 0 {
                     sink &+= batch.bytes.withUnsafeBytes { bytes in
-                        replay.touch(batch.records[k..<min(k + touchAhead, batch.records.count)], in: bytes)
+                        replay.touch(batch.events[k..<min(k + touchAhead, batch.events.count)], in: bytes)
                     }
                 }
                 if !usersCompared && sequence > checkpoint {
@@ -399,15 +450,15 @@ enum Auditor {
                     progress(AuditProgress(
                         events: count, total: meta.head.sequence, elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9))
                 }
-                guard length >= 0 else { continue }  // reported as `decode` by the reading thread
-                // The common events straight from their bytes; anything else (or anything
-                // unusual) decoded, checked and applied through the `Projector`.
-                let direct = batch.bytes.withUnsafeBytes { bytes in
-                    replay.applyDirectly(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), sequence: sequence)
+                guard e.kind != .undecodable, e.start >= 0, e.count >= 0, e.start + e.count <= batch.bytes.count else {
+                    continue  // reported as `decode` by the reading thread
                 }
+                // The common events straight from their prepared form; anything else (or
+                // anything unusual) decoded, checked and applied through the `Projector`.
+                let direct = batch.bytes.withUnsafeBytes { bytes in replay.applyPrepared(e, in: bytes) }
                 if !direct {
                     try applyDecoded(
-                        batch.bytes[start..<(start + length)], sequence: sequence, replay: &replay, store: store, txn: txn,
+                        batch.bytes[e.start..<(e.start + e.count)], sequence: sequence, replay: &replay, store: store, txn: txn,
                         findings: &findings)
                 }
                 if sequence == checkpoint && !usersCompared {
@@ -418,6 +469,7 @@ enum Auditor {
             channel.recycle(batch)
         }
         replay.touchSink = sink
+        channel.handOver(replay, snapshot: txn.snapshotID)
         if !usersCompared {
             try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
         }
@@ -426,7 +478,6 @@ enum Auditor {
         if let beyond, beyond > meta.head.sequence {
             findings.add(meta.head.sequence + 1, "head", "the log holds events up to \(beyond), after the head \(meta.head.sequence) that meta records")
         }
-        try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
     }
 
     /// Decodes a record, checks the rules on it and applies it through the ``Projector``.
@@ -512,39 +563,58 @@ enum Auditor {
     // MARK: - Projections, field by field
 
     static func compareUsers(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, findings: inout FindingList) throws {
+        var replay = replay
         var seen = 0
         var trimmer = ResidentPageTrimmer(environment: store.environment)
         defer { trimmer.trim() }
-        try txn.forEachEntry(store.layout.users) { e in
-            trimmer.saw(e.value)
-            if replay.userRecordMatches(keyBytes: e.key, e.value) {
+        func compare(_ keyBytes: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+            if replay.userRecordMatches(keyBytes: keyBytes, value) {
                 seen += 1
-                return true
+                return
             }
-            guard let key = UserKey(bytes: e.key) else {
+            guard let key = UserKey(bytes: keyBytes) else {
                 findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
-                return true
+                return
             }
+            // Looking up another spelling is quick once every user is in the dictionary.
+            if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
             seen += 1
-            if replay.userRecordMatches(key, e.value) { return true }
+            if replay.userRecordMatches(key, value) { return }
             let name = "user '\(key.user)' of pool '\(key.pool)'"
             let stored: UserState
             do {
-                stored = try UserState(decoding: e.value)
+                stored = try UserState(decoding: value)
             } catch {
                 findings.add(sequence, "projection-users", "\(name): \(error)")
-                return true
+                return
             }
             guard let rebuilt = try replay.user(key) else {
                 findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
-                return true
+                return
             }
             let fields = differingFields(stored, rebuilt)
             if !fields.isEmpty {
                 findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
             }
+        }
+        // Entries in runs of `touchAhead` (their bytes stay mapped for the transaction): the
+        // replayed users they name are read ahead first, so the cache misses overlap.
+        var run: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
+        run.reserveCapacity(touchAhead)
+        var sink: UInt64 = 0
+        func flush() throws {
+            sink &+= replay.touchStoredUsers(run[...])
+            for (key, value) in run { try compare(key, value) }
+            run.removeAll(keepingCapacity: true)
+        }
+        try txn.forEachEntry(store.layout.users) { e in
+            trimmer.saw(e.value)
+            run.append((e.key, e.value))
+            if run.count >= touchAhead { try flush() }
             return true
         }
+        try flush()
+        replay.touchSink = sink
         if seen != replay.userCount {
             for key in replay.existingUserKeys.sorted() {
                 let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }

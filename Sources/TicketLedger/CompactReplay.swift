@@ -115,7 +115,7 @@ struct CompactUser: Sendable {
 /// ``CompactReplayer`` applies the common events (issue, consume, expire, purge) directly on the
 /// record bytes, taking the ``Projector`` path for anything unusual. Its projections read back as
 /// ``TicketState``/``UserState`` values, equal to what a reference replay through ``Projector`` alone builds (tested).
-struct CompactReplay: TicketProjections, UserProjections {
+struct CompactReplay: TicketProjections, UserProjections, Sendable {
     // Pools: few, by index.
     var poolIDs: [PoolID] = []
     var poolBytes: [[UInt8]] = []
@@ -125,9 +125,17 @@ struct CompactReplay: TicketProjections, UserProjections {
     // Users: (pool, user) → index; `String` semantics, exactly as ``UserKey`` hashes.
     var userKeys: [UserKey] = []
     var users: [CompactUser] = []
-    var userIndex: [UserKey: UInt32] = [:]
+    /// Users `0..<indexedUsers` by key. The fast path adds users to ``userByteIndex`` only
+    /// while every user is printable ASCII and in it (where byte equality is `String`
+    /// equality); the rest join when anything needs the dictionary (``indexAllUsers()``).
+    private(set) var userIndex: [UserKey: UInt32] = [:]
+    private(set) var indexedUsers = 0
+    /// Users not in ``userByteIndex``: ids not printable ASCII, pools not interned.
+    private(set) var otherUsers = 0
+    /// Whether every spelling added to ``userByteIndex`` went in.
+    private(set) var byteIndexComplete = true
     /// The same by raw id bytes, for the fast path.
-    var userByteIndex = UserByteIndex()
+    var userByteIndex: UserByteIndex
     var existingUsers = 0
     var profiles: [UInt8] = []
     var profileWaste = 0
@@ -143,8 +151,23 @@ struct CompactReplay: TicketProjections, UserProjections {
     /// Reused by ``touch(_:in:)``.
     var touchKinds: [UInt8] = []
     var touchWords: [UInt64] = []
+    var touchSpellings: [Int] = []
+    /// Prepares the events of ``applyDirectly(_:sequence:)``.
+    var preparer: EventPreparer
+    /// Preparer's pool number → replay pool index + 1 (0: not yet known), for the preparer
+    /// `preparedPoolsToken` names.
+    var preparedPools: [UInt32] = []
+    var preparedPoolsToken: UInt64 = 0
 
-    init() {}
+    init() {
+        let index = UserByteIndex()
+        userByteIndex = index
+        preparer = EventPreparer(seed: index.seed)
+    }
+
+    /// A preparer for events this replay applies (``applyPrepared(_:in:)``): its user hashes
+    /// are the replay's.
+    func makePreparer() -> EventPreparer { EventPreparer(seed: userByteIndex.seed) }
 
     // MARK: - Interning
 
@@ -177,20 +200,80 @@ struct CompactReplay: TicketProjections, UserProjections {
     /// The index of the user with printable ASCII id `bytes` in pool `pool`, interned.
     @inline(__always)
     mutating func internUser(pool: UInt32, bytes: UnsafeRawBufferPointer) -> UInt32 {
-        let h = userByteIndex.hash(pool: pool, bytes)
-        if let i = userByteIndex.find(pool: pool, bytes, hash: h) { return i }
-        let i = internUser(UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self))))
-        userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
-        return i
+        internUser(pool: pool, bytes: bytes, hash: userByteIndex.hash(pool: pool, bytes))
     }
 
-    mutating func internUser(_ key: UserKey) -> UInt32 {
-        if let i = userIndex[key] { return i }
+    /// The same, given `h`, ``UserByteIndex/hash(pool:_:)`` of them.
+    @inline(__always)
+    mutating func internUser(pool: UInt32, bytes: UnsafeRawBufferPointer, hash h: UInt64) -> UInt32 {
+        if let i = userByteIndex.find(pool: pool, bytes, hash: h) { return i }
+        let key = UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self)))
+        if otherUsers > 0 || !byteIndexComplete, let i = userIndex[key] {
+            // Another spelling of a known user (the dictionary is complete here: see `userIndex`).
+            userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
+            return i
+        }
+        return addUser(key, pool: pool, bytes: bytes, hash: h)
+    }
+
+    /// Appends user `key`, known to be new, keeping ``userIndex``'s rule.
+    private mutating func addUser(_ key: UserKey, pool: UInt32?, bytes: UnsafeRawBufferPointer?, hash h: UInt64) -> UInt32 {
         let i = UInt32(userKeys.count)
         userKeys.append(key)
         users.append(CompactUser())
-        userIndex[key] = i
+        if let pool, let bytes {
+            if !userByteIndex.insert(pool: pool, bytes, hash: h, user: i) { byteIndexComplete = false }
+        } else {
+            otherUsers += 1
+        }
+        if otherUsers > 0 || !byteIndexComplete { indexAllUsers() }
         return i
+    }
+
+    /// The index of user `key`, interned (`String`'s canonical equality, as ``UserKey`` hashes).
+    mutating func internUser(_ key: UserKey) -> UInt32 {
+        var id = key.user.rawValue
+        let ascii = id.withUTF8 { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7f } }
+        // Another spelling may match users only the byte index has: index them first.
+        if !ascii { indexAllUsers() }
+        if let i = userIndex(of: key) { return i }
+        guard ascii else { return addUser(key, pool: nil, bytes: nil, hash: 0) }
+        guard let pool = poolIndex[key.pool] else {
+            byteIndexComplete = false
+            return addUser(key, pool: nil, bytes: nil, hash: 0)
+        }
+        return id.withUTF8 { b in
+            let raw = UnsafeRawBufferPointer(b)
+            return addUser(key, pool: pool, bytes: raw, hash: userByteIndex.hash(pool: pool, raw))
+        }
+    }
+
+    /// Adds the users only the byte index has to ``userIndex``.
+    mutating func indexAllUsers() {
+        guard indexedUsers < userKeys.count else { return }
+        userIndex.reserveCapacity(userKeys.count)
+        for i in indexedUsers..<userKeys.count { userIndex[userKeys[i]] = UInt32(i) }
+        indexedUsers = userKeys.count
+    }
+
+    /// The index of user `key` (`String`'s canonical equality), without interning.
+    func userIndex(of key: UserKey) -> UInt32? {
+        if indexedUsers == userKeys.count { return userIndex[key] }
+        // Users are missing from the dictionary only while every user is printable ASCII and
+        // in the byte index: there, an ASCII id is found by its bytes or is unknown.
+        var id = key.user.rawValue
+        let found = id.withUTF8 { (b) -> UInt32?? in
+            guard b.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return .none }
+            guard let pool = poolIndex[key.pool] else { return .some(nil) }
+            let raw = UnsafeRawBufferPointer(b)
+            return .some(userByteIndex.find(pool: pool, raw, hash: userByteIndex.hash(pool: pool, raw)))
+        }
+        if let found { return found }
+        // Another spelling of an ASCII id (e.g. U+212A KELVIN SIGN for K): the dictionary,
+        // then the users it lacks (``indexAllUsers()`` first spares the search).
+        if let i = userIndex[key] { return i }
+        for i in indexedUsers..<userKeys.count where userKeys[i] == key { return UInt32(i) }
+        return nil
     }
 
     // MARK: - Profiles
@@ -306,7 +389,7 @@ struct CompactReplay: TicketProjections, UserProjections {
 
     // MARK: - UserProjections
 
-    func user(_ key: UserKey) throws -> UserState? { userIndex[key].flatMap { userState(users[Int($0)]) } }
+    func user(_ key: UserKey) throws -> UserState? { userIndex(of: key).flatMap { userState(users[Int($0)]) } }
 
     mutating func setUser(_ state: UserState, for key: UserKey) throws {
         let i = Int(internUser(key))
@@ -330,77 +413,93 @@ func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
 }
 
-/// The common events applied straight from their record bytes.
+/// The common events applied straight from their record bytes, as ``EventPreparer`` parsed them.
 extension CompactReplay {
-    /// Applies the payload of an issue, consume or expire at `sequence` directly, when it
-    /// decodes, breaks no audit rule and ``Projector`` would apply it without complaint; then
-    /// the outcome is exactly ``Projector``'s (see each case). Returns `false`, having changed
-    /// nothing, for anything else: the caller decodes the event and takes the general path.
+    /// Applies the payload of an issue, consume, expire or rejection at `sequence` directly
+    /// (``EventPreparer/prepare(_:sequence:start:)`` then ``applyPrepared(_:in:)``); `false`,
+    /// having changed nothing, for anything else: the caller decodes it and takes the general path.
     mutating func applyDirectly(_ payload: UnsafeRawBufferPointer, sequence: UInt64) -> Bool {
-        var r = BinaryReader(payload, what: "event")
-        do {
-            let v = try r.u8()
-            guard v == 1 || v == 2 else { return false }
-            let kind = try r.u8()
-            guard kind >= 2 && kind <= 5 else { return false }
-            let at = try r.i64()
-            let poolLength = try r.varint()
-            guard poolLength <= UInt64(PoolID.maxLength) else { return false }
-            // A pool id interned earlier came from a decoded (validated) event.
-            guard let pool = poolIndex(bytes: try r.bytes(Int(poolLength))) else { return false }
-            switch kind {
-            case 2: return try issue(&r, payload, at: at, pool: pool, sequence: sequence)
-            case 3: return try consume(&r, at: at, pool: pool)
-            case 4: return try expire(&r, at: at, pool: pool)
-            default:
-                // `RedemptionRejected`: no rule to check, nothing to apply, once it decodes.
-                _ = try r.u64()
-                guard RejectionReason(code: try r.u8()) != nil else { return false }
-                return r.isAtEnd
-            }
-        } catch {
-            return false
+        let e = preparer.prepare(payload, sequence: sequence, start: 0)
+        usePoolNumbers(of: preparer.token)
+        return applyPrepared(e, in: payload)
+    }
+
+    /// Reads the pool numbers of ``PreparedEvent``s as the preparer with `token` gave them
+    /// (forgetting another's): call before applying or touching its events.
+    @inline(__always)
+    mutating func usePoolNumbers(of token: UInt64) {
+        guard token != preparedPoolsToken else { return }
+        preparedPoolsToken = token
+        preparedPools.removeAll(keepingCapacity: true)
+    }
+
+    /// The replay's index of `e`'s pool, if it is interned (``usePoolNumbers(of:)`` first).
+    @inline(__always)
+    mutating func pool(of e: PreparedEvent, in bytes: UnsafeRawBufferPointer) -> UInt32? {
+        let n = Int(e.pool)
+        if n < preparedPools.count, preparedPools[n] != 0 { return preparedPools[n] - 1 }
+        let from = e.start + Int(e.poolStart)
+        guard e.start >= 0, from + Int(e.poolCount) <= bytes.count else { return nil }
+        // A pool id interned earlier came from a decoded (validated) event.
+        guard let pool = poolIndex(bytes: UnsafeRawBufferPointer(rebasing: bytes[from..<(from + Int(e.poolCount))])) else { return nil }
+        if n >= preparedPools.count { preparedPools.append(contentsOf: repeatElement(0, count: n - preparedPools.count + 1)) }
+        preparedPools[n] = pool + 1
+        return pool
+    }
+
+    /// Applies a prepared issue, consume or expire directly, when it breaks no audit rule and
+    /// ``Projector`` would apply it without complaint; then the outcome is exactly
+    /// ``Projector``'s (see each case). A rejection only needs its pool known. Returns `false`,
+    /// having changed nothing, for anything else. `bytes` holds the payload at `e.start`.
+    mutating func applyPrepared(_ e: PreparedEvent, in bytes: UnsafeRawBufferPointer) -> Bool {
+        switch e.kind {
+        case .undecodable, .general: return false
+        default: break
+        }
+        guard e.start >= 0, e.count >= 0, e.start + e.count <= bytes.count, let pool = pool(of: e, in: bytes) else { return false }
+        switch e.kind {
+        case .issue: return issue(e, payload: UnsafeRawBufferPointer(rebasing: bytes[e.start..<(e.start + e.count)]), pool: pool)
+        case .consume: return consume(locator: e.word, at: e.at, pool: pool)
+        case .expire: return expire(locator: e.word, at: e.at, pool: pool)
+        case .rejected: return true  // no rule to check, nothing to apply
+        case .undecodable, .general: return false
         }
     }
 
-    /// Reads, without changing anything, the memory that applying `records` (payloads in
-    /// `bytes`) directly will touch, and returns a value made from it: for an issue, its user's
-    /// table bucket, spelling, record and profile; for a consume or expire, its ticket's record
-    /// and that ticket's user's. Each level is read for every record before the next level, so
-    /// the cache misses of a few dozen records overlap instead of stalling one after another.
-    /// Any bytes are safe: what it cannot read, it skips.
-    mutating func touch(_ records: ArraySlice<(sequence: UInt64, start: Int, count: Int)>, in bytes: UnsafeRawBufferPointer) -> UInt64 {
-        // Per record: 0 nothing; 1 an issue at level `a` = bucket word; 2 a ticket at level `a` = its user.
+    /// Reads, without changing anything the replay shows, the memory that applying `events`
+    /// directly will touch, and returns a value made from it: for an issue, its user's table
+    /// bucket, spelling, record and profile; for a consume or expire, its ticket's record and
+    /// that ticket's user's. Each level is read for every event before the next level, so the
+    /// cache misses of a few dozen events overlap instead of stalling one after another.
+    mutating func touch(_ events: ArraySlice<PreparedEvent>, in bytes: UnsafeRawBufferPointer) -> UInt64 {
+        // Per event: 0 nothing; 1 an issue at level `a` = bucket word; 2 a ticket at level `a` = its user.
         var sink: UInt64 = 0
         var kinds = touchKinds
         var a = touchWords
         kinds.removeAll(keepingCapacity: true)
         a.removeAll(keepingCapacity: true)
-        for (_, start, count) in records {
-            guard count >= 0 else { kinds.append(0); a.append(0); continue }
-            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), what: "event")
-            guard let v = try? r.u8(), v == 1 || v == 2, let kind = try? r.u8(), kind >= 2 && kind <= 4,
-                  (try? r.i64()) != nil, let poolLength = try? r.varint(), poolLength <= UInt64(PoolID.maxLength),
-                  let poolBytes = try? r.bytes(Int(poolLength)), let pool = poolIndex(bytes: poolBytes)
-            else { kinds.append(0); a.append(0); continue }
-            if kind == 2 {
-                guard let userLength = try? r.varint(), userLength <= UInt64(UserID.maxLength),
-                      let user = try? r.bytes(Int(userLength))
-                else { kinds.append(0); a.append(0); continue }
+        for e in events {
+            switch e.kind {
+            case .issue:
+                guard let pool = pool(of: e, in: bytes) else { fallthrough }
                 kinds.append(1)
-                a.append(userByteIndex.firstEntry(userByteIndex.hash(pool: pool, user)))
-            } else if let locator = try? r.u64(), let index = tickets.find(locator) {
+                a.append(userByteIndex.firstEntry(UserByteIndex.combine(e.userHash, pool: pool)))
+            case .consume, .expire:
+                guard let index = tickets.find(e.word) else { fallthrough }
                 kinds.append(2)
                 a.append(UInt64(tickets.records[index].user))
-            } else {
+            default:
                 kinds.append(0)
                 a.append(0)
             }
         }
-        // Level 2: an issue's spelling (→ its user); a ticket's user record.
+        // Level 2: an issue's spelling (→ its user and id bytes); a ticket's user record.
+        var spelled = touchSpellings
+        spelled.removeAll(keepingCapacity: true)
         for k in kinds.indices {
-            if kinds[k] == 1, let user = userByteIndex.user(ofEntry: a[k]) {
+            if kinds[k] == 1, let (user, start) = userByteIndex.spelling(ofEntry: a[k]) {
                 a[k] = UInt64(user)
+                spelled.append(start)
             } else if kinds[k] == 2, a[k] < UInt64(users.count) {
                 sink &+= users[Int(a[k])].loginsCount
                 kinds[k] = 0
@@ -408,7 +507,8 @@ extension CompactReplay {
                 kinds[k] = 0
             }
         }
-        // Level 3: an issue's user record; level 4: its profile.
+        // Level 3: an issue's user record and id bytes; level 4: its profile.
+        for start in spelled { sink &+= UInt64(userByteIndex.arenaByte(start)) }
         for k in kinds.indices where kinds[k] == 1 && a[k] < UInt64(users.count) {
             a[k] = UInt64(users[Int(a[k])].profileStart)
         }
@@ -417,62 +517,34 @@ extension CompactReplay {
         }
         touchKinds = kinds
         touchWords = a
+        touchSpellings = spelled
         return sink
     }
 
-    /// Skips one optional text field, checking it as `BinaryReader.optionalString` does.
-    private func skipOptionalText(_ r: inout BinaryReader, maxBytes: Int) throws(DecodingFailure) -> UnsafeRawBufferPointer?? {
-        guard try r.bool() else { return .some(nil) }
-        let n = try r.varint()
-        guard n <= UInt64(maxBytes) else { return nil }
-        let b = try r.bytes(Int(n))
-        guard isValidUTF8(b) else { return nil }
-        return .some(b)
-    }
-
-    /// `TicketIssued`: the pool is configured and `expiresAt` is its time plus the pool's
-    /// lifetime (else `checkRules` has a finding); the user id is printable ASCII (so valid).
+    /// `TicketIssued` (prepared: a printable ASCII user id, so valid): the pool is configured
+    /// and `expiresAt` is its time plus the pool's lifetime (else `checkRules` has a finding).
     /// Tickets half: a fresh `issued` ticket (and so a due entry). Users half: as ``Projector``,
     /// the profile from the event, its phone kept from before (or none) without `getPhone`.
-    private mutating func issue(
-        _ r: inout BinaryReader, _ payload: UnsafeRawBufferPointer, at: Int64, pool: UInt32, sequence: UInt64
-    ) throws(DecodingFailure) -> Bool {
-        let userLength = try r.varint()
-        guard userLength >= 1, userLength <= UInt64(UserID.maxLength) else { return false }
-        let userBytes = try r.bytes(Int(userLength))
-        guard userBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return false }
-        let verifier = try r.digest()
-        let profileStart = r.offset
-        var phoneStart = 0
-        var phoneEnd = 0
-        for field in 0..<9 {
-            if field == 3 { phoneStart = r.offset }
-            guard case .some = try skipOptionalText(&r, maxBytes: 1 << 20) else { return false }
-            if field == 3 { phoneEnd = r.offset }
-        }
-        _ = try r.bool()  // emailVerified
-        let profileEnd = r.offset
-        var ip = InlineText.absent
-        switch try skipOptionalText(&r, maxBytes: InlineText.capacity) {
-        case .none: return false
-        case .some(.some(let b)): ip = InlineText(b)
-        case .some(.none): break
-        }
-        let getPhone = try r.bool()
-        let expiresAt = try r.i64()
-        guard r.isAtEnd else { return false }
-        guard let state = poolStates[Int(pool)],
-              Timestamp(millisecondsSince1970: at).advanced(by: state.policy.ticketLifetime).millisecondsSince1970 == expiresAt
+    private mutating func issue(_ e: PreparedEvent, payload: UnsafeRawBufferPointer, pool: UInt32) -> Bool {
+        let expiresAt = Int64(bitPattern: e.word)
+        let userEnd = Int(e.userStart) + Int(e.userCount)
+        let (profileStart, phoneStart, phoneEnd, profileEnd) = (Int(e.profileStart), Int(e.phoneStart), Int(e.phoneEnd), Int(e.profileEnd))
+        guard userEnd <= payload.count, 0 <= profileStart, profileStart <= phoneStart, phoneStart <= phoneEnd,
+              phoneEnd <= profileEnd, profileEnd <= payload.count,
+              let state = poolStates[Int(pool)],
+              Timestamp(millisecondsSince1970: e.at).advanced(by: state.policy.ticketLifetime).millisecondsSince1970 == expiresAt
         else { return false }
+        let at = e.at
 
         // Tickets half.
-        let user = internUser(pool: pool, bytes: userBytes)
+        let userBytes = UnsafeRawBufferPointer(rebasing: payload[Int(e.userStart)..<userEnd])
+        let user = internUser(pool: pool, bytes: userBytes, hash: UserByteIndex.combine(e.userHash, pool: pool))
         let record = CompactTicket(
-            issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: verifier, ip: ip,
+            issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: e.verifier, ip: e.ip,
             user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
         // A ticket's key is its issue's own sequence, and each sequence is applied once: no
         // earlier record is replaced.
-        tickets.set(sequence, record)
+        tickets.set(e.sequence, record)
         issuedCount += 1
 
         // Users half.
@@ -488,7 +560,7 @@ extension CompactReplay {
             users[i].lastIP = .absent
         }
         let eventProfile = UnsafeRawBufferPointer(rebasing: payload[profileStart..<profileEnd])
-        if getPhone {
+        if e.getPhone {
             setProfile(i, eventProfile)
             return true
         }
@@ -520,9 +592,7 @@ extension CompactReplay {
     /// `issued` in this pool and not yet expired, and its user exists (else a finding or an
     /// ``InconsistentEvent``). Then, as ``Projector``: consumed at `at`, no longer due; the user's
     /// logins +1, last login `at`, last IP the ticket's.
-    private mutating func consume(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
-        let locator = try r.u64()
-        guard r.isAtEnd else { return false }
+    private mutating func consume(locator: UInt64, at: Int64, pool: UInt32) -> Bool {
         guard let state = poolStates[Int(pool)], !(state.policy.secretRequired && state.secret == nil),
               let index = tickets.find(locator)
         else { return false }
@@ -545,9 +615,8 @@ extension CompactReplay {
     /// `TicketExpired`: the ticket is `issued` in this pool and `at` is not before its expiry
     /// (else a finding or an ``InconsistentEvent``). Then, as ``Projector``: expired at `at`,
     /// no longer due.
-    private mutating func expire(_ r: inout BinaryReader, at: Int64, pool: UInt32) throws(DecodingFailure) -> Bool {
-        let locator = try r.u64()
-        guard r.isAtEnd, let index = tickets.find(locator) else { return false }
+    private mutating func expire(locator: UInt64, at: Int64, pool: UInt32) -> Bool {
+        guard let index = tickets.find(locator) else { return false }
         let t = tickets.records[index]
         guard t.status == .issued, t.pool == pool, at >= t.expiresAt else { return false }
         tickets.update(index) {
@@ -620,11 +689,42 @@ extension CompactReplay {
         }
     }
 
+    /// Reads ahead, as ``touch(_:in:)`` does, what ``userRecordMatches(keyBytes:_:)`` will
+    /// read for the stored users keyed `keys`: bucket, spelling, user record and profile.
+    mutating func touchStoredUsers(_ run: ArraySlice<(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)>) -> UInt64 {
+        var sink: UInt64 = 0
+        var a = touchWords
+        a.removeAll(keepingCapacity: true)
+        for (keyBytes, _) in run {
+            guard let nul = keyBytes.firstIndex(of: 0), nul <= PoolID.maxLength,
+                  let pool = poolIndex(bytes: UnsafeRawBufferPointer(rebasing: keyBytes[..<nul]))
+            else { continue }
+            let id = UnsafeRawBufferPointer(rebasing: keyBytes[(nul + 1)...])
+            a.append(userByteIndex.firstEntry(userByteIndex.hash(pool: pool, id)))
+        }
+        var starts = touchSpellings
+        starts.removeAll(keepingCapacity: true)
+        for k in a.indices {
+            if let (user, start) = userByteIndex.spelling(ofEntry: a[k]) {
+                a[k] = UInt64(user)
+                starts.append(start)
+            } else {
+                a[k] = UInt64.max
+            }
+        }
+        for start in starts { sink &+= UInt64(userByteIndex.arenaByte(start)) }
+        for k in a.indices where a[k] < UInt64(users.count) { a[k] = UInt64(users[Int(a[k])].profileStart) }
+        for k in a.indices where a[k] < UInt64(profiles.count) { sink &+= UInt64(profiles[Int(a[k])]) }
+        touchWords = a
+        touchSpellings = starts
+        return sink
+    }
+
     /// Whether `stored` is byte for byte the record ``UserState/encoded()`` gives for the
     /// replayed user `key`: then the two are equal field by field (decoding those bytes gives
     /// the replayed state back). `false` says nothing: compare field by field.
     func userRecordMatches(_ key: UserKey, _ stored: UnsafeRawBufferPointer) -> Bool {
-        guard let i = userIndex[key] else { return false }
+        guard let i = userIndex(of: key) else { return false }
         let u = users[Int(i)]
         // A last login at Int64.min would read back as none.
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
@@ -680,7 +780,7 @@ func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool
 /// reused through a free list. A page is freed when its last ticket goes; a page left with a
 /// few stragglers (tickets never swept) hands them to a small dictionary and is freed too, so
 /// memory follows the live tickets, not the length of the log.
-struct TicketTable {
+struct TicketTable: Sendable {
     static let pageShift = 12
     static let pageSize = 1 << pageShift
     /// A page holding at most this many tickets, not the newest, moves them to ``sparse``.
@@ -854,8 +954,8 @@ struct TicketTable {
 /// builds no `String` and no ``UserKey``. It only caches ``CompactReplay``'s `UserKey`
 /// dictionary: a miss asks that (which has `String`'s canonical equality) and records the
 /// spelling, so two spellings of one user map to the same index.
-struct UserByteIndex {
-    private struct Spelling {
+struct UserByteIndex: Sendable {
+    private struct Spelling: Sendable {
         var start: UInt32
         var pool: UInt32
         var user: UInt32
@@ -866,7 +966,8 @@ struct UserByteIndex {
     private var table: [UInt64]
     private var spellings: [Spelling] = []
     private var arena: [UInt8] = []
-    private let seed: UInt64
+    /// The seed of ``idHash(seed:_:)``.
+    let seed: UInt64
 
     init() {
         table = Array(repeating: 0, count: 1 << 12)
@@ -885,18 +986,30 @@ struct UserByteIndex {
     /// A seeded hash of pool `pool` and `bytes`.
     @inline(__always)
     func hash(pool: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = seed ^ (UInt64(pool) << 8 | UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
-        guard let base = bytes.baseAddress else { return Self.mix(h) }
+        Self.combine(Self.idHash(seed: seed, bytes), pool: pool)
+    }
+
+    /// The hash of pool `pool`'s user whose id hashes to `idHash`.
+    @inline(__always)
+    static func combine(_ idHash: UInt64, pool: UInt32) -> UInt64 {
+        mix(idHash ^ (UInt64(pool) &+ 1) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// A seeded hash of a user id's bytes (``combine(_:pool:)`` adds the pool).
+    @inline(__always)
+    static func idHash(seed: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = seed ^ UInt64(bytes.count) &* 0xD6E8_FEB8_6659_FD93
+        guard let base = bytes.baseAddress else { return mix(h) }
         let n = bytes.count
         var i = 0
         while i + 8 <= n {
-            h = Self.mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             i += 8
         }
         if i < n {
             var tail: UInt64 = 0
             for j in i..<n { tail |= UInt64(base.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
-            h = Self.mix(h ^ tail)
+            h = mix(h ^ tail)
         }
         return h
     }
@@ -930,23 +1043,31 @@ struct UserByteIndex {
     @inline(__always)
     func firstEntry(_ h: UInt64) -> UInt64 { table[Int(truncatingIfNeeded: h) & (table.count - 1)] | 1 << 63 }
 
-    /// The user of the spelling a ``firstEntry(_:)`` word names, if any (unverified: a hint).
+    /// The user and the first byte in the arena of the spelling a ``firstEntry(_:)`` word
+    /// names, if any (unverified: a hint).
     @inline(__always)
-    func user(ofEntry word: UInt64) -> UInt32? {
+    func spelling(ofEntry word: UInt64) -> (user: UInt32, start: Int)? {
         let entry = word & ~(1 << 63)
         guard entry & 0xFFFF_FFFF != 0, Int(entry & 0xFFFF_FFFF) <= spellings.count else { return nil }
-        return spellings[Int(entry & 0xFFFF_FFFF) - 1].user
+        let s = spellings[Int(entry & 0xFFFF_FFFF) - 1]
+        return (s.user, Int(s.start))
     }
 
+    /// The arena's byte at `start` (0 past its end): reads ahead a spelling's bytes.
+    @inline(__always)
+    func arenaByte(_ start: Int) -> UInt8 { start >= 0 && start < arena.count ? arena[start] : 0 }
+
     /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
-    mutating func insert(pool: UInt32, _ bytes: UnsafeRawBufferPointer, hash h: UInt64, user: UInt32) {
-        // Past 4 GiB of ids or 255-byte ids: not cached (the dictionary still answers).
+    /// Returns `false` when it cannot (past 4 GiB of ids or 255-byte ids: the dictionary answers).
+    @discardableResult
+    mutating func insert(pool: UInt32, _ bytes: UnsafeRawBufferPointer, hash h: UInt64, user: UInt32) -> Bool {
         guard bytes.count <= Int(UInt8.max), arena.count + bytes.count < Int(UInt32.max),
-              spellings.count < Int(UInt32.max) - 1 else { return }
+              spellings.count < Int(UInt32.max) - 1 else { return false }
         if (spellings.count + 1) * 2 > table.count { grow() }
         spellings.append(Spelling(start: UInt32(arena.count), pool: pool, user: user, count: UInt8(bytes.count)))
         arena.append(contentsOf: bytes)
         place(h, UInt64(spellings.count))
+        return true
     }
 
     private mutating func place(_ h: UInt64, _ value: UInt64) {

@@ -54,9 +54,24 @@ struct CompactReplayTests {
 
     @Test("the compact replay gives the reference replay's findings and projections", arguments: Array(1...12) as [UInt64])
     func sameAsReference(seed: UInt64) throws {
+        try compareWithReference(seed: seed, damaged: false)
+    }
+
+    /// Records with random bytes changed or cut short, prepared as the audit's reading thread
+    /// does: what no longer decodes is a `decode` finding at its sequence on both sides, and
+    /// whatever still decodes is applied exactly as the reference applies it.
+    @Test("damaged records through the prepared path: the reference's findings and projections", arguments: Array(21...28) as [UInt64])
+    func damagedSameAsReference(seed: UInt64) throws {
+        try compareWithReference(seed: seed, damaged: true)
+    }
+
+    func compareWithReference(seed: UInt64, damaged: Bool) throws {
         var rng = SplitMix64(seed: seed)
         var reference = ReplayState()
         var compact = CompactReplay()
+        // As in the audit: a preparer of its own (the reading thread's), payloads inside a batch.
+        var preparer = compact.makePreparer()
+        var damagedCount = 0
         var referenceFindings = FindingList(limit: 100_000)
         var compactFindings = FindingList(limit: 100_000)
         var issued: [UInt64] = []
@@ -70,29 +85,56 @@ struct CompactReplayTests {
             let event = sequence <= UInt64(events.count) ? events[Int(sequence - 1)] : Self.randomEvent(&rng, at: now, issued: issued)
             if sequence > UInt64(events.count) { events.append(event) }
             if case .ticketIssued = event { issued.append(sequence) }
-            let payload = EventCodec.payload(of: event)
+            var payload = EventCodec.payload(of: event)
+            if damaged && sequence > 2 && rng.next() % 3 == 0 {
+                damagedCount += 1
+                for _ in 0..<(rng.next() % 3 + 1) {
+                    let at = Int(rng.next() % UInt64(payload.count))
+                    payload[at] = rng.next() % 2 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : payload[at] ^ 1
+                }
+                if rng.next() % 4 == 0 { payload = Array(payload.prefix(Int(rng.next() % UInt64(payload.count)))) }
+            }
+            let decoded = payload.withUnsafeBytes { try? EventCodec.decode(payload: $0) }
+            if !damaged { #expect(decoded != nil) }
 
             // Reference: decode, check, apply through the Projector.
-            let decoded = try payload.withUnsafeBytes { try EventCodec.decode(payload: $0) }
-            Auditor.checkRules(decoded, sequence: sequence, replay: reference.tickets, findings: &referenceFindings)
-            do {
-                try reference.apply(decoded, sequence: sequence)
-            } catch let e as InconsistentEvent {
-                referenceFindings.add(sequence, e.rule, e.detail)
+            if let decoded {
+                Auditor.checkRules(decoded, sequence: sequence, replay: reference.tickets, findings: &referenceFindings)
+                do {
+                    try reference.apply(decoded, sequence: sequence)
+                } catch let e as InconsistentEvent {
+                    referenceFindings.add(sequence, e.rule, e.detail)
+                }
+            } else {
+                referenceFindings.add(sequence, "decode", "")
             }
 
-            // Compact: as the audit does it (reading ahead first, which must change nothing).
-            let records: [(sequence: UInt64, start: Int, count: Int)] = [(sequence, 0, payload.count), (sequence, 0, -1)]
-            _ = payload.withUnsafeBytes { compact.touch(records[...], in: $0) }
-            if !payload.withUnsafeBytes({ compact.applyDirectly($0, sequence: sequence) }) {
-                compact.checkRules(decoded, sequence: sequence, findings: &compactFindings)
-                do {
-                    try compact.applyGenerally(decoded, sequence: sequence)
-                } catch let e as InconsistentEvent {
-                    compactFindings.add(sequence, e.rule, e.detail)
+            // Compact: as the audit does it, the payload at some offset in a batch's bytes,
+            // prepared, then read ahead (which must change nothing) and applied.
+            let offset = Int(rng.next() % 8)
+            let batch = [UInt8](repeating: 0xEE, count: offset) + payload + [0xEE]
+            let prepared = batch.withUnsafeBytes {
+                preparer.prepare(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + payload.count)]), sequence: sequence, start: offset)
+            }
+            compact.usePoolNumbers(of: preparer.token)
+            let events = [prepared, PreparedEvent(sequence: sequence, start: 0, count: -1, kind: .undecodable)]
+            _ = batch.withUnsafeBytes { compact.touch(events[...], in: $0) }
+            if !batch.withUnsafeBytes({ compact.applyPrepared(prepared, in: $0) }) {
+                if let decoded {
+                    compact.checkRules(decoded, sequence: sequence, findings: &compactFindings)
+                    do {
+                        try compact.applyGenerally(decoded, sequence: sequence)
+                    } catch let e as InconsistentEvent {
+                        compactFindings.add(sequence, e.rule, e.detail)
+                    }
+                } else {
+                    compactFindings.add(sequence, "decode", "")
                 }
+            } else {
+                #expect(decoded != nil, "seed \(seed): event \(sequence) applied directly but does not decode")
             }
         }
+        if damaged { #expect(damagedCount > 500, "seed \(seed)") }
         #expect(compactFindings.items == referenceFindings.items, "seed \(seed)")
         #expect(!referenceFindings.items.isEmpty, "seed \(seed): the random log breaks rules")
 

@@ -87,7 +87,7 @@ struct TicketTableTests {
 
 @Suite("Compact replay on damaged bytes")
 struct CompactReplayDamageTests {
-    @Test("reading ahead and applying directly take any bytes without a crash")
+    @Test("preparing, reading ahead and applying directly take any bytes without a crash")
     func anyBytes() {
         var replay = CompactReplay()
         let pool = PoolID.test("pa")
@@ -99,15 +99,22 @@ struct CompactReplayDamageTests {
             profile: UserProfile(nickname: "n"), ip: IPAddress(normalized: "::ffff:10.0.0.1"), getPhone: false,
             expiresAt: Timestamp(millisecondsSince1970: 60_000))))
         var rng = SplitMix64(seed: 5)
+        var preparer = replay.makePreparer()
         for sequence in UInt64(2)..<20_000 {
             var bytes = issue
             if sequence % 2 == 0 {
                 for _ in 0..<(rng.next() % 4 + 1) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
             }
             if rng.next() % 5 == 0 { bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count)))) }
-            let records: [(sequence: UInt64, start: Int, count: Int)] = [(sequence, 0, bytes.count)]
-            _ = bytes.withUnsafeBytes { replay.touch(records[...], in: $0) }
-            _ = bytes.withUnsafeBytes { replay.applyDirectly($0, sequence: sequence) }
+            if sequence % 3 == 0 {
+                _ = bytes.withUnsafeBytes { replay.applyDirectly($0, sequence: sequence) }
+                continue
+            }
+            // As the audit does it: prepared by another preparer, then read ahead and applied.
+            let prepared = bytes.withUnsafeBytes { preparer.prepare($0, sequence: sequence, start: 0) }
+            replay.usePoolNumbers(of: preparer.token)
+            _ = bytes.withUnsafeBytes { replay.touch([prepared][...], in: $0) }
+            _ = bytes.withUnsafeBytes { replay.applyPrepared(prepared, in: $0) }
         }
         #expect(replay.tickets.count >= 1)
     }
