@@ -104,8 +104,8 @@ private func lowerHexValue(_ c: UInt8) -> UInt8? {
     }
 }
 
-/// Unpadded base64url.
-func base64URL(_ bytes: [UInt8]) -> [UInt8] {
+/// Unpadded base64url (RFC 4648 §5): the ticket's verifier, and the HTTP server's tokens.
+package func base64URL(_ bytes: [UInt8]) -> [UInt8] {
     var out = [UInt8]()
     out.reserveCapacity((bytes.count * 4 + 2) / 3)
     var i = 0

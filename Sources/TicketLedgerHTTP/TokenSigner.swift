@@ -23,11 +23,11 @@ struct TokenSigner: Sendable {
         let payload = Self.claimsJSON(sub: user, pool: pool.rawValue, iat: iat, exp: exp)
         var signingInput = Self.header
         signingInput.append(UInt8(ascii: "."))
-        appendBase64URL(payload, to: &signingInput)
+        signingInput.append(contentsOf: base64URL(payload))
         let mac = HMAC<SHA256>.authenticationCode(for: signingInput, using: SymmetricKey(data: key))
         var token = signingInput
         token.append(UInt8(ascii: "."))
-        appendBase64URL(Array(mac), to: &token)
+        token.append(contentsOf: base64URL(Array(mac)))
         return (String(decoding: token, as: UTF8.self), Timestamp(millisecondsSince1970: exp * 1000))
     }
 
@@ -48,11 +48,7 @@ struct TokenSigner: Sendable {
     }
 
     /// `{"alg":"HS256","typ":"JWT"}`, base64url-encoded.
-    static let header: [UInt8] = {
-        var out: [UInt8] = []
-        appendBase64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8), to: &out)
-        return out
-    }()
+    static let header = base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
 }
 
 /// Appends `text` as a JSON string (RFC 8259 §7): quotes, backslashes and control characters
@@ -77,27 +73,4 @@ func appendJSONString(_ text: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
 }
 
-/// Appends unpadded base64url (RFC 4648 §5), as JWS uses.
-func appendBase64URL(_ bytes: [UInt8], to out: inout [UInt8]) {
-    let alphabet = base64URLAlphabet
-    out.reserveCapacity(out.count + (bytes.count * 4 + 2) / 3)
-    var i = 0
-    while i + 3 <= bytes.count {
-        let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-        out.append(contentsOf: [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]])
-        i += 3
-    }
-    switch bytes.count - i {
-    case 1:
-        let n = UInt32(bytes[i]) << 16
-        out.append(contentsOf: [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)]])
-    case 2:
-        let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-        out.append(contentsOf: [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]])
-    default:
-        break
-    }
-}
-
 private let hexDigits = Array("0123456789abcdef".utf8)
-private let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

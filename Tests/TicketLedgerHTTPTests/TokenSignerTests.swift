@@ -22,8 +22,7 @@ struct TokenSignerTests {
         var rng = SystemRandomNumberGenerator()
         for length in 0..<40 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            var ours: [UInt8] = []
-            appendBase64URL(bytes, to: &ours)
+            let ours = TicketLedger.base64URL(bytes)
             let foundation = Data(bytes).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")

@@ -168,6 +168,16 @@ struct CrashTests {
         return (process, pipe)
     }
 
+    /// Kills (SIGKILL) a reader of `dir` while it is inside its read transaction, leaving its
+    /// reader slot behind; `holder`, when given, must still be running too.
+    static func killReaderInsideTransaction(_ dir: String, beside holder: Process? = nil) throws {
+        let (victim, victimPipe) = try readerBlockedInTransaction(dir)
+        try #require(victim.isRunning && holder?.isRunning != false, "export finished before its output filled the pipe")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        try victimPipe.fileHandleForReading.close()
+    }
+
     @Test("reader slots of a process killed inside a read transaction are cleared when the store is opened")
     func staleReaders() throws {
         // With no process left holding the store, the first to open it re-initializes the
@@ -177,11 +187,7 @@ struct CrashTests {
 
         // Killed inside its transaction, a reader leaves its slot behind while this process
         // holds the store open …
-        var (victim, victimPipe) = try Self.readerBlockedInTransaction(store.path)
-        try #require(victim.isRunning, "export finished before its output filled the pipe")
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        try victimPipe.fileHandleForReading.close()
+        try Self.killReaderInsideTransaction(store.path)
         #expect(try store.ledger.engine.environment.clearStaleReaders() == 1, "the killed reader's slot was in use")
         store.ledger.close()
 
@@ -192,22 +198,14 @@ struct CrashTests {
             holder.waitUntilExit()
             try? holderPipe.fileHandleForReading.close()
         }
-        (victim, victimPipe) = try Self.readerBlockedInTransaction(store.path)
-        try #require(victim.isRunning && holder.isRunning, "export finished before its output filled the pipe")
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        try victimPipe.fileHandleForReading.close()
+        try Self.killReaderInsideTransaction(store.path, beside: holder)
         let ledger = try Ledger.open(at: store.path)
         #expect(try ledger.engine.environment.clearStaleReaders() == 0, "Ledger.open left no stale slot")
         #expect(try ledger.head().sequence == 6_001)
         ledger.close()
 
         // … and so does a read-only open (audit, export, inspect, backup).
-        (victim, victimPipe) = try Self.readerBlockedInTransaction(store.path)
-        try #require(victim.isRunning && holder.isRunning, "export finished before its output filled the pipe")
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        try victimPipe.fileHandleForReading.close()
+        try Self.killReaderInsideTransaction(store.path, beside: holder)
         let reader = try LedgerReader.open(at: store.path)
         defer { reader.close() }
         #expect(try reader.store.environment.clearStaleReaders() == 0, "LedgerReader.open left no stale slot")
