@@ -25,6 +25,11 @@ public struct PoolID: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 /// A user's id within a pool: 1 to 128 bytes of UTF-8 without control characters.
+///
+/// An id is its bytes: two ids are the same user only when their UTF-8 is identical, as
+/// the store's keys are. `String`'s own equality would hold canonically equivalent
+/// spellings equal (U+212A KELVIN SIGN and "K", "é" precomposed and decomposed), which
+/// the identity providers behind the ids do not.
 public struct UserID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The id's text.
     public let rawValue: String
@@ -47,7 +52,27 @@ public struct UserID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     init(unchecked rawValue: String) { self.rawValue = rawValue }
 
-    public static func < (a: UserID, b: UserID) -> Bool { a.rawValue < b.rawValue }
+    /// The same UTF-8 bytes.
+    public static func == (a: UserID, b: UserID) -> Bool {
+        var (a, b) = (a.rawValue, b.rawValue)
+        return a.withUTF8 { x in b.withUTF8 { y in x.elementsEqual(y) } }
+    }
+
+    /// Hashes the UTF-8 bytes.
+    public func hash(into hasher: inout Hasher) {
+        var text = rawValue
+        text.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+    }
+
+    /// The order of the UTF-8 bytes (the store's key order).
+    public static func < (a: UserID, b: UserID) -> Bool {
+        var (a, b) = (a.rawValue, b.rawValue)
+        return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
+    }
+
     public var description: String { rawValue }
 }
 
