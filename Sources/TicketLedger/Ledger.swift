@@ -78,7 +78,7 @@ public final class Ledger: Sendable {
     /// Opens the store in directory `path`.
     ///
     /// - Parameters:
-    ///   - create: create the directory and an empty store when there is none.
+    ///   - create: create the directory (and missing parents) and an empty store when there is none.
     ///   - clock: where the time comes from (inject a ``ManualClock`` in tests).
     ///   - logger: where the ledger logs, at `info` and below. Tickets and secrets are never logged.
     /// - Throws: ``LedgerError`` when the directory is missing (``LedgerError/storeNotFound(path:)``),

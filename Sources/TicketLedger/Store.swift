@@ -200,6 +200,29 @@ func fileSystemIsFull(_ path: String) -> Bool {
 /// process (a second one would break its file locks).
 let openStores = Mutex<Set<String>>([])
 
+/// Creates `path` and any missing parents (as `mkdir -p`), each with mode 0755.
+private func makeDirectory(_ path: String) throws(LedgerError) {
+    if mkdir(path, 0o755) == 0 { return }
+    var e = errno
+    if e == ENOENT {
+        // A parent is missing: make it (and its own), then try again.
+        var parent = path
+        while parent.count > 1, parent.hasSuffix("/") { parent.removeLast() }
+        if let slash = parent.lastIndex(of: "/"), slash != parent.startIndex {
+            try makeDirectory(String(parent[..<slash]))
+            if mkdir(path, 0o755) == 0 { return }
+            e = errno
+        }
+    }
+    if e == EEXIST {
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
+        throw .notAStore(path: path, reason: "it is not a directory")
+    }
+    if e == EACCES { throw .permissionDenied(path: path, operation: "mkdir") }
+    throw .storage(path: path, operation: "mkdir", message: String(cString: strerror(e)))
+}
+
 /// Checks the directory and opens (or, with `create`, creates) the store in it.
 func openStore(
     path: String, create: Bool, options: EnvironmentOptions
@@ -212,11 +235,7 @@ func openStore(
         let err = errno
         if err == ENOENT {
             guard create else { throw .storeNotFound(path: path) }
-            guard mkdir(path, 0o755) == 0 else {
-                let e = errno
-                if e == EACCES { throw .permissionDenied(path: path, operation: "mkdir") }
-                throw .storage(path: path, operation: "mkdir", message: String(cString: strerror(e)))
-            }
+            try makeDirectory(path)
         } else if err == EACCES {
             throw .permissionDenied(path: path, operation: "stat")
         } else {

@@ -143,6 +143,15 @@ struct StoreTests {
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         #expect(throws: LedgerError.notAStore(path: file, reason: "it is not a directory")) { try Ledger.open(at: file, create: true) }
 
+        // create: true makes missing parents too; a file in the way is a clear error.
+        let nested = root + "/a/b/c/store/"
+        let made = try Ledger.open(at: nested, create: true)
+        made.close()
+        #expect(FileManager.default.fileExists(atPath: root + "/a/b/c/store/data.mdb"))
+        let underFile = file + "/store"
+        let blocked = #expect(throws: LedgerError.self) { try Ledger.open(at: underFile, create: true) }
+        #expect("\(blocked.map { "\($0)" } ?? "")".contains("Not a directory"))
+
         let garbage = root + "/garbage"
         try FileManager.default.createDirectory(atPath: garbage, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: garbage + "/data.mdb", contents: Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
