@@ -158,6 +158,14 @@ package struct Cursor {
         }
     }
 
+    /// Sets `key` to `value` (`mdb_cursor_put`). Puts in key order are cheapest: LMDB
+    /// skips the search from the root while the key falls on the cursor's current page.
+    package mutating func put(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_cursor_put(handle, &k, &v, 0), "mdb_cursor_put(\(name))")
+    }
+
     /// Deletes the entry the cursor is on.
     package mutating func deleteCurrent() throws(LMDBError) {
         try check(mdb_cursor_del(handle, 0), "mdb_cursor_del(\(name))")

@@ -109,13 +109,18 @@ public struct UserState: Sendable, Hashable {
 
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 128)
+        write(into: &w)
+        return w.bytes
+    }
+
+    /// Appends the record's bytes (what ``encoded()`` returns) to `w`.
+    func write(into w: inout BinaryWriter) {
         w.u8(1)
         profile.write(into: &w)
         w.i64(signedUp.millisecondsSince1970)
         w.u64(loginsCount)
         w.i64(lastLogin?.millisecondsSince1970 ?? .min)
         w.optionalString(lastIP?.text)
-        return w.bytes
     }
 
     init(profile: UserProfile, signedUp: Timestamp, loginsCount: UInt64, lastLogin: Timestamp?, lastIP: IPAddress?) {
@@ -179,7 +184,18 @@ struct UserKey: Sendable, Hashable, Comparable {
     var user: UserID
 
     /// `pool ‖ 0x00 ‖ user`: pool ids hold no NUL, so keys of one pool sort together.
-    var bytes: [UInt8] { Array(pool.rawValue.utf8) + [0] + Array(user.rawValue.utf8) }
+    var bytes: [UInt8] {
+        var w = BinaryWriter(capacity: pool.rawValue.utf8.count + 1 + user.rawValue.utf8.count)
+        write(into: &w)
+        return w.bytes
+    }
+
+    /// Appends ``bytes`` to `w`.
+    func write(into w: inout BinaryWriter) {
+        w.raw(pool.rawValue.utf8)
+        w.u8(0)
+        w.raw(user.rawValue.utf8)
+    }
 
     init(pool: PoolID, user: UserID) {
         self.pool = pool
