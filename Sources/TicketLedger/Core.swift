@@ -167,9 +167,13 @@ enum Decider {
     /// Decides a redemption. The order of checks is part of the contract: the secret is
     /// checked before the ticket's state, and another pool's ticket looks `unknown`, so a
     /// caller without the right secret or pool learns nothing about a ticket.
+    ///
+    /// `secretMatches` says whether a secret is the one a pool's digest was made from (by
+    /// default by digesting it; the writer remembers one it already checked).
     static func redeem(
         presented ticket: Ticket?, pool: PoolID, secret: String?,
-        poolState: PoolState?, ticketState: TicketState?, now: Timestamp
+        poolState: PoolState?, ticketState: TicketState?, now: Timestamp,
+        secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
     ) -> RedeemDecision {
         guard let ticket else { return .reject(.malformed, record: nil) }
         // The ledger "knows" a ticket only when the verifier matches: a guessed locator alone
@@ -182,7 +186,7 @@ enum Decider {
         guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
         if poolState.policy.secretRequired {
             guard let secret, !secret.isEmpty else { return reject(.secretRequired) }
-            guard let digest = poolState.secret, digest.matches(secret) else { return reject(.secretMismatch) }
+            guard let digest = poolState.secret, secretMatches(digest, secret) else { return reject(.secretMismatch) }
         }
         guard known, let state = ticketState else { return .reject(.unknown, record: nil) }
         guard state.pool == pool else { return reject(.unknown, recorded: .wrongPool) }

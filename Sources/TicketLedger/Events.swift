@@ -192,6 +192,27 @@ public struct SecretDigest: Sendable, Hashable {
         Self.digestOf(secret, salt: salt).constantTimeEquals(digest)
     }
 
+    /// A secret this digest was found to match, kept to check the next presentation without
+    /// hashing: the writer keeps one for the length of a batch (an app server sends the
+    /// same secret with every redemption).
+    struct Accepted {
+        let digest: SecretDigest
+        let bytes: [UInt8]
+
+        /// Whether `secret` is the accepted one for `digest`; the bytes are compared in
+        /// constant time.
+        func matches(_ secret: String, for digest: SecretDigest) -> Bool {
+            guard digest == self.digest else { return false }
+            var secret = secret
+            return secret.withUTF8 { presented in
+                guard presented.count == bytes.count else { return false }
+                var difference: UInt8 = 0
+                for i in 0..<presented.count { difference |= presented[i] ^ bytes[i] }
+                return difference == 0
+            }
+        }
+    }
+
     private static func digestOf(_ secret: String, salt: (UInt64, UInt64)) -> SHA256Digest {
         var secret = secret
         return secret.withUTF8 { SHA256Digest.of(salt.0, salt.1, then: UnsafeRawBufferPointer($0)) }

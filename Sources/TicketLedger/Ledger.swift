@@ -181,18 +181,18 @@ public final class Ledger: Sendable {
     /// - Returns: the user document, or why the ticket was refused.
     /// - Throws: only when the store itself fails (then nothing of the batch was applied).
     public func redeem(ticket: String, pool: PoolID, secret: String?) throws(LedgerError) -> RedemptionOutcome {
-        guard case .redeemed(let outcome) = try submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
+        guard case .redeemed(let redemption) = try submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
             throw Self.mismatch
         }
-        return outcome
+        return redemption.outcome
     }
 
     /// Redeems a ticket, suspending instead of blocking; see ``redeem(ticket:pool:secret:)``.
     public func redeem(ticket: String, pool: PoolID, secret: String?) async throws(LedgerError) -> RedemptionOutcome {
-        guard case .redeemed(let outcome) = try await submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
+        guard case .redeemed(let redemption) = try await submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
             throw Self.mismatch
         }
-        return outcome
+        return redemption.outcome
     }
 
     /// Appends `TicketExpired` for every issued ticket whose expiry has passed, found through

@@ -28,7 +28,7 @@ struct LedgerMetrics: Sendable {
         var issues = 0
         for case .success(let reply) in results {
             switch reply {
-            case .redeemed(.redeemed): redemptions += 1
+            case .redeemed(.consumed): redemptions += 1
             case .redeemed(.rejected(let r)): rejected[r.reason]?.increment()
             case .issued: issues += 1
             default: break

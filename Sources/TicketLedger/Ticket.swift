@@ -8,6 +8,9 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
     /// Where the ticket's state lives.
     public let locator: TicketLocator
     let verifier: (UInt64, UInt64)
+    /// SHA-256 of the verifier: what the ledger stores and compares. Computed when the
+    /// ticket is made or parsed, on the caller's thread rather than the writer's.
+    let verifierDigest: SHA256Digest
 
     static let prefix = "tl1."
     /// The length of every ticket's text form.
@@ -16,6 +19,7 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
     init(locator: TicketLocator, verifier: (UInt64, UInt64)) {
         self.locator = locator
         self.verifier = verifier
+        self.verifierDigest = SHA256Digest.of(verifier.0, verifier.1)
     }
 
     /// A ticket at `locator` with a fresh verifier from the system's CSPRNG.
@@ -68,9 +72,6 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "Ticket(locator: \(locator), verifier: <redacted>)" }
 
     var verifierBytes: [UInt8] { verifier.0.bigEndianBytes + verifier.1.bigEndianBytes }
-
-    /// SHA-256 of the verifier: what the ledger stores and compares.
-    var verifierDigest: SHA256Digest { SHA256Digest.of(verifier.0, verifier.1) }
 
     public static func == (a: Ticket, b: Ticket) -> Bool {
         a.locator == b.locator && a.verifier == b.verifier

@@ -18,8 +18,23 @@ enum Command: Sendable {
 enum Reply: Sendable {
     case configured
     case issued(IssuedTicket)
-    case redeemed(RedemptionOutcome)
+    case redeemed(Redemption)
     case expired(Int)
+}
+
+/// What the writer decided for a redemption. The caller's thread turns it into a
+/// ``RedemptionOutcome``: building the user document (masking the phone, spelling the IP)
+/// is work the single writer need not do.
+enum Redemption: Sendable {
+    case consumed(UserID, UserState)
+    case rejected(RedemptionRejection)
+
+    var outcome: RedemptionOutcome {
+        switch self {
+        case let .consumed(user, state): .redeemed(UserDocument(user: user, state: state))
+        case let .rejected(rejection): .rejected(rejection)
+        }
+    }
 }
 
 /// The commands run in one write transaction: each is decided against the state left by
@@ -38,6 +53,8 @@ struct WriteBatch {
     var startSequence: UInt64 { startMeta.head.sequence }
     /// Whether `checkpointUsers` ran in this batch.
     private(set) var checkpointed = false
+    /// The last secret a pool's digest accepted in this batch (forgotten with the batch).
+    private var acceptedSecret: SecretDigest.Accepted?
 
     /// Opens a batch in `txn`, first bringing `usersView` up to what the transaction sees
     /// (another process may have appended since our last batch).
@@ -111,18 +128,27 @@ struct WriteBatch {
         }
     }
 
-    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> RedemptionOutcome {
+    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> Redemption {
         let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
+        let remembered = acceptedSecret
+        var accepted: SecretDigest.Accepted?
         let decision = Decider.redeem(
             presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
-            ticketState: ticketState, now: clock.now())
+            ticketState: ticketState, now: clock.now(),
+            secretMatches: { digest, secret in
+                if remembered?.matches(secret, for: digest) == true { return true }
+                guard digest.matches(secret) else { return false }
+                accepted = SecretDigest.Accepted(digest: digest, bytes: Array(secret.utf8))
+                return true
+            })
+        if let accepted { acceptedSecret = accepted }
         switch decision {
         case .consume(let event):
             try append(.ticketConsumed(event))
             guard let state = ticketState, let user = try users.user(UserKey(pool: pool, user: state.user)) else {
                 throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
             }
-            return .redeemed(UserDocument(user: state.user, state: user))
+            return .consumed(state.user, user)
         case .reject(let reason, let record):
             if let record { try append(.redemptionRejected(record)) }
             return .rejected(RedemptionRejection(reason))

@@ -158,3 +158,41 @@ struct RedeemTests {
         #expect(json.contains(#""signedUp":"2026-11-22T00:00:00.000Z""#))
     }
 }
+
+@Suite("Secrets within one batch")
+struct SecretBatchTests {
+    @Test("a secret accepted earlier in the batch is remembered only for that pool's digest: near misses, another pool and a reconfigured pool are still refused")
+    func rememberedSecret() throws {
+        let root = NSTemporaryDirectory() + "ticket-ledger-tests-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ledger = try Ledger.open(
+            at: root + "/store", create: true, options: .init(durability: .none, groupCommit: false), clock: ManualClock(TempStore.epoch))
+        defer { ledger.close() }
+        let a = PoolID.test("pool-a"), b = PoolID.test("pool-b")
+        let tickets = try ledger.seed(pool: a, tickets: 6).map(\.ticket.text)
+        try ledger.configurePool(b, secret: "other-secret")
+        let inB = try ledger.issueTicket(IssueRequest(pool: b, user: .test("u0"))).ticket.text
+        func redeem(_ ticket: String, _ pool: PoolID, _ secret: String?) -> Command { .redeem(Ticket(ticket), pool: pool, secret: secret) }
+        let results = try ledger.engine.runBatch([
+            redeem(tickets[0], a, secret),                     // hashed, then remembered
+            redeem(tickets[1], a, String(secret.dropLast()) + "X"),  // same length, last byte differs
+            redeem(tickets[2], a, secret + "!"),               // the remembered secret plus a byte
+            redeem(inB, b, secret),                            // pool a's secret in pool b
+            .configurePool(a, PoolPolicy(), secret: "new-secret"),
+            redeem(tickets[3], a, secret),                     // the old secret after reconfiguring
+            redeem(tickets[4], a, "new-secret"),
+            redeem(tickets[5], a, "new-secret"),
+        ])
+        func reason(_ i: Int) -> RejectionReason?? {
+            guard case .success(.redeemed(let r)) = results[i] else { return .none }
+            return .some(r.outcome.rejection?.reason)
+        }
+        #expect(reason(0) == .some(nil))
+        #expect(reason(1) == .some(.secretMismatch))
+        #expect(reason(2) == .some(.secretMismatch))
+        #expect(reason(3) == .some(.secretMismatch))
+        #expect(reason(5) == .some(.secretMismatch))
+        #expect(reason(6) == .some(nil))
+        #expect(reason(7) == .some(nil))
+    }
+}
