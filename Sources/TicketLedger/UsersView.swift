@@ -35,14 +35,23 @@ final class UsersView: Sendable {
         var base: UInt64
         var applied: UInt64
         var users: [UserKey: Entry]
+        /// The keys of the dirty users, each once: a checkpoint writes and then cleans these
+        /// without walking the clean ones (the cache may hold eight times as many).
+        private(set) var dirtyKeys: [UserKey] = []
         /// How many of `users` are dirty.
-        var dirtyCount = 0
+        var dirtyCount: Int { dirtyKeys.count }
 
         init(base: UInt64, applied: UInt64, users: [UserKey: Entry] = [:]) {
             self.base = base
             self.applied = applied
             self.users = users
-            self.dirtyCount = users.values.count { $0.dirty }
+            self.dirtyKeys = users.compactMap { $0.value.dirty ? $0.key : nil }
+        }
+
+        /// Marks every user clean: the `users` database now holds them (after a checkpoint).
+        mutating func markClean() {
+            for key in dirtyKeys { users[key]?.dirty = false }
+            dirtyKeys.removeAll(keepingCapacity: true)
         }
 
         /// The user as the overlay holds them (dirty or clean), or `nil` when it holds none.
@@ -50,10 +59,8 @@ final class UsersView: Sendable {
 
         /// Records a changed user (rule 1).
         mutating func change(_ key: UserKey, to state: UserState) {
-            if let old = users.updateValue(Entry(state: state, dirty: true), forKey: key) {
-                if !old.dirty { dirtyCount += 1 }
-            } else {
-                dirtyCount += 1
+            if users.updateValue(Entry(state: state, dirty: true), forKey: key)?.dirty != true {
+                dirtyKeys.append(key)
             }
         }
     }
@@ -111,8 +118,7 @@ final class UsersView: Sendable {
                 if overlay.users.count > cachedUsers {
                     overlay = Overlay(base: head, applied: head)
                 } else {
-                    for index in overlay.users.indices { overlay.users.values[index].dirty = false }
-                    overlay.dirtyCount = 0
+                    overlay.markClean()
                 }
             }
         }

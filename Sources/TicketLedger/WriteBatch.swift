@@ -191,8 +191,8 @@ struct WriteBatch {
     /// records that it now reflects the log up to the head.
     mutating func checkpointUsers() throws {
         var records = UserRecords(capacity: users.snapshot.dirtyCount + users.changes.count)
-        for (key, entry) in users.snapshot.users where entry.dirty && users.changes[key] == nil {
-            records.append(key, entry.state)
+        for key in users.snapshot.dirtyKeys where users.changes[key] == nil {
+            if let entry = users.snapshot.users[key] { records.append(key, entry.state) }
         }
         for (key, user) in users.changes { records.append(key, user) }
         try records.putInKeyOrder(txn, layout.users)
