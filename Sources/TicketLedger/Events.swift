@@ -197,18 +197,21 @@ public struct SecretDigest: Sendable, Hashable {
     /// same secret with every redemption).
     struct Accepted {
         let digest: SecretDigest
-        let bytes: [UInt8]
+        /// The secret as presented (kept, not copied).
+        let secret: String
 
         /// Whether `secret` is the accepted one for `digest`; the bytes are compared in
         /// constant time.
         func matches(_ secret: String, for digest: SecretDigest) -> Bool {
             guard digest == self.digest else { return false }
-            var secret = secret
-            return secret.withUTF8 { presented in
-                guard presented.count == bytes.count else { return false }
-                var difference: UInt8 = 0
-                for i in 0..<presented.count { difference |= presented[i] ^ bytes[i] }
-                return difference == 0
+            var (presented, accepted) = (secret, self.secret)
+            return presented.withUTF8 { presented in
+                accepted.withUTF8 { accepted in
+                    guard presented.count == accepted.count else { return false }
+                    var difference: UInt8 = 0
+                    for i in 0..<presented.count { difference |= presented[i] ^ accepted[i] }
+                    return difference == 0
+                }
             }
         }
     }

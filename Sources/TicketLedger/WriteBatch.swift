@@ -138,7 +138,7 @@ struct WriteBatch {
             secretMatches: { digest, secret in
                 if remembered?.matches(secret, for: digest) == true { return true }
                 guard digest.matches(secret) else { return false }
-                accepted = SecretDigest.Accepted(digest: digest, bytes: Array(secret.utf8))
+                accepted = SecretDigest.Accepted(digest: digest, secret: secret)
                 return true
             })
         if let accepted { acceptedSecret = accepted }
