@@ -196,12 +196,21 @@ public final class Ledger: Sendable {
     }
 
     /// Appends `TicketExpired` for every issued ticket whose expiry has passed, found through
-    /// the expiry index (so the cost follows the number of due tickets).
+    /// the expiry index (so the cost follows the number of due tickets), then drops consumed
+    /// and expired tickets whose `expiresAt` plus `grace` has passed (`TicketsPurged`).
     ///
-    /// - Parameter limit: the most tickets to expire in this call.
+    /// - Parameters:
+    ///   - limit: the most tickets to expire (and, separately, to drop) in this call.
+    ///   - grace: how long a settled ticket stays after its `expiresAt`, so that a replayed
+    ///     ticket is told `alreadyConsumed` rather than `unknown` (default
+    ///     ``ticketGracePeriod``, 300 s; at most 30 days).
     /// - Returns: how many tickets it expired.
-    public func expireDue(limit: Int = 10_000) throws(LedgerError) -> Int {
-        guard case .expired(let count) = try submit(.expireDue(limit: max(0, limit))).get() else { throw Self.mismatch }
+    /// - Throws: ``LedgerError/invalidArgument(_:_:)`` for a grace period below zero or over 30 days.
+    public func expireDue(limit: Int = 10_000, grace: Duration = Ledger.ticketGracePeriod) throws(LedgerError) -> Int {
+        guard (Duration.zero...Self.maxGracePeriod).contains(grace) else {
+            throw .invalidArgument("grace", "must be between 0 and 30 days")
+        }
+        guard case .expired(let count) = try submit(.expireDue(limit: max(0, limit), grace: grace)).get() else { throw Self.mismatch }
         if count > 0 { engine.logger.info("expired tickets", metadata: ["count": "\(count)"]) }
         return count
     }

@@ -41,7 +41,7 @@ extension Ledger {
                     profile: UserProfile(nickname: "n\(n % 1000)", openid: "o\(n)"), getPhone: false)
                 commands.append(.issue(request, ip: IPAddress(normalized: "::ffff:10.0.\(n % 250).\(n % 199)")))
             }
-            commands.append(.expireDue(limit: 1_000_000))
+            commands.append(.expireDue(limit: 1_000_000, grace: Ledger.ticketGracePeriod))
             let results = try engine.runBatch(commands)
             previous = []
             for (command, result) in zip(commands, results) {

@@ -3,13 +3,17 @@ import LMDB
 extension Ledger {
     /// How long a consumed or expired ticket stays in the tickets projection after its
     /// `expiresAt`, so that a replayed ticket is told `alreadyConsumed` (and the attempt is
-    /// recorded) rather than `unknown`. After it the sweeper drops the ticket with a
-    /// `TicketsPurged` event; the log keeps its history.
+    /// recorded) rather than `unknown`, unless ``expireDue(limit:grace:)`` is given another.
+    /// After it the sweeper drops the ticket with a `TicketsPurged` event; the log keeps its
+    /// history (replay drops what the event names, whatever the grace period was).
     public static let ticketGracePeriod: Duration = .seconds(300)
+
+    /// The longest grace period ``expireDue(limit:grace:)`` takes.
+    public static let maxGracePeriod: Duration = .seconds(30 * 86_400)
 }
 
 extension WriteBatch {
-    /// Drops up to `limit` consumed or expired tickets whose `expiresAt` plus the grace period
+    /// Drops up to `limit` consumed or expired tickets whose `expiresAt` plus `grace`
     /// is at or before `now`, appending one `TicketsPurged` per pool (so replay drops exactly
     /// the same ones). Returns how many it dropped.
     ///
@@ -18,8 +22,7 @@ extension WriteBatch {
     /// unless the clock went back, and then they wait for a later sweep). Live tickets of
     /// long-lived pools it passes on the way are skipped. Redemption does no extra work for this.
     @discardableResult
-    mutating func purgeSettled(now: Timestamp, limit: Int) throws -> Int {
-        let grace = Ledger.ticketGracePeriod
+    mutating func purgeSettled(now: Timestamp, limit: Int, grace: Duration) throws -> Int {
         let projections = self.projections
         var byPool: [PoolID: [TicketLocator]] = [:]
         var found = 0

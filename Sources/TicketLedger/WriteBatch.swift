@@ -11,7 +11,7 @@ enum Command: Sendable {
     case configurePool(PoolID, PoolPolicy, secret: String?)
     case issue(IssueRequest, ip: IPAddress?)
     case redeem(Ticket?, pool: PoolID, secret: String?)
-    case expireDue(limit: Int)
+    case expireDue(limit: Int, grace: Duration)
 }
 
 /// What a command came to.
@@ -109,8 +109,8 @@ struct WriteBatch {
             return try issue(request, ip: ip).map(Reply.issued)
         case let .redeem(ticket, pool, secret):
             return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret)))
-        case let .expireDue(limit):
-            return .success(.expired(try expireDue(limit: limit)))
+        case let .expireDue(limit, grace):
+            return .success(.expired(try expireDue(limit: limit, grace: grace)))
         }
     }
 
@@ -155,8 +155,9 @@ struct WriteBatch {
         }
     }
 
-    /// Expires up to `limit` issued tickets whose expiry is at or before now, oldest first.
-    mutating func expireDue(limit: Int) throws -> Int {
+    /// Expires up to `limit` issued tickets whose expiry is at or before now, oldest first,
+    /// then drops up to `limit` settled tickets whose `expiresAt` plus `grace` has passed.
+    mutating func expireDue(limit: Int, grace: Duration) throws -> Int {
         let now = clock.now()
         var due: [TicketLocator] = []
         try txn.withCursor(layout.due) { cursor in
@@ -177,7 +178,7 @@ struct WriteBatch {
             }
             try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
         }
-        try purgeSettled(now: now, limit: limit)
+        try purgeSettled(now: now, limit: limit, grace: grace)
         return due.count
     }
 

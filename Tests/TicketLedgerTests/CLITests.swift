@@ -105,6 +105,9 @@ struct CLITests {
         #expect(r.status == 2)
         r = try CLI.run("pool", "configure", root + "/s", "--pool", "p", "--lifetime", "0", "--secret", "x")
         #expect(r.status == 2)
+        r = try CLI.run("expire", root + "/s", "--grace=-1")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--grace must be between 0 and 2592000 seconds"))
     }
 
     @Test("two processes redeeming the same 300 tickets at once: exactly one success per ticket")

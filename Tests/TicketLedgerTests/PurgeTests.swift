@@ -68,6 +68,27 @@ struct PurgeTests {
         #expect(audit.ok, "\(audit.findings)")
     }
 
+    @Test("the sweeper's grace period is the caller's: a ticket stays until expiresAt plus it, then goes; out-of-range periods are refused")
+    func chosenGrace() throws {
+        let store = try AuditStore()
+        let ledger = try store.live
+        let issued = try ledger.seed(pool: Self.pool, tickets: 2, policy: PoolPolicy(ticketLifetime: .seconds(60)))
+        #expect(try ledger.redeem(ticket: issued[0].ticket.text, pool: Self.pool, secret: secret).document != nil)
+        let grace = Duration.seconds(3600)
+        store.clock.advance(by: .seconds(60) + Ledger.ticketGracePeriod)  // past the default, within the chosen one
+        #expect(try ledger.expireDue(grace: grace) == 1)
+        #expect(try ledger.ticketState(issued[0].ticket.locator)?.status == .consumed)
+        #expect(try ledger.ticketState(issued[1].ticket.locator)?.status == .expired)
+        store.clock.set(issued[0].expiresAt.advanced(by: grace))
+        _ = try ledger.expireDue(grace: grace)
+        for ticket in issued { #expect(try ledger.ticketState(ticket.ticket.locator) == nil) }
+        for bad in [Duration.seconds(-1), Ledger.maxGracePeriod + .seconds(1)] {
+            #expect(throws: LedgerError.invalidArgument("grace", "must be between 0 and 30 days")) { try ledger.expireDue(grace: bad) }
+        }
+        let audit = try store.audit()
+        #expect(audit.ok, "\(audit.findings)")
+    }
+
     @Test("a ticket consumed after the users checkpoint and purged before the next one: reopening still catches the users up")
     func purgedTicketInUsersTail() throws {
         let store = try AuditStore()
