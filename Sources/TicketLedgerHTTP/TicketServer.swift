@@ -43,12 +43,20 @@ public struct TicketServer: Sendable {
         /// How long a connection may sit idle (before a request, or between requests) before it
         /// is closed (default 30 s).
         public var idleTimeout: Duration
+        /// How often ``TicketServer/run(onServerRunning:)`` sweeps the ledger: expires due
+        /// tickets and drops settled ones past `sweepGrace` (default 30 s; `nil`: never, when
+        /// something else runs `ticket-ledger expire`).
+        public var sweepInterval: Duration?
+        /// How long a consumed or expired ticket stays after its expiry before the sweeper
+        /// drops it (default ``Ledger/ticketGracePeriod``, 300 s; at most 30 days).
+        public var sweepGrace: Duration
 
         /// A configuration; see each property for its default.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, issueKey: String, tokenKey: String,
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
-            bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30)
+            bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
+            sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod
         ) {
             self.host = host
             self.port = port
@@ -58,6 +66,8 @@ public struct TicketServer: Sendable {
             self.maxBodySize = maxBodySize
             self.bodyTimeout = bodyTimeout
             self.idleTimeout = idleTimeout
+            self.sweepInterval = sweepInterval
+            self.sweepGrace = sweepGrace
         }
 
         /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces:
@@ -71,6 +81,10 @@ public struct TicketServer: Sendable {
             guard tokenLifetime >= .seconds(1) else { throw .invalid("token lifetime", "must be at least 1 second") }
             guard maxBodySize >= 256 else { throw .invalid("body size limit", "must be at least 256 bytes") }
             guard bodyTimeout > .zero, idleTimeout > .zero else { throw .invalid("timeouts", "must be positive") }
+            if let sweepInterval, sweepInterval <= .zero { throw .invalid("sweep interval", "must be positive") }
+            guard (Duration.zero...Ledger.maxGracePeriod).contains(sweepGrace) else {
+                throw .invalid("sweep grace period", "must be between 0 and 30 days")
+            }
         }
     }
 
@@ -123,14 +137,28 @@ public struct TicketServer: Sendable {
         )
     }
 
-    /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: it stops
-    /// accepting connections and lets in-flight requests (and their commits) finish.
+    /// The sweeper for this server's ledger, at ``Configuration/sweepInterval`` (30 s when
+    /// that is `nil`) and ``Configuration/sweepGrace``, to run in your own `ServiceGroup`.
+    public func makeSweeper() -> Sweeper {
+        Sweeper(
+            ledger: ledger, interval: configuration.sweepInterval ?? .seconds(30), grace: configuration.sweepGrace,
+            logger: logger)
+    }
+
+    /// Runs the server (and, when ``Configuration/sweepInterval`` is set, the sweeper) until
+    /// SIGTERM or SIGINT, then shuts down gracefully: it stops accepting connections and lets
+    /// in-flight requests (and their commits) finish.
     ///
     /// - Parameter onServerRunning: called once the server listens, with the bound port.
     public func run(onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) async throws {
+        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: makeApplication(onServerRunning: onServerRunning))]
+        if configuration.sweepInterval != nil {
+            // Shut down first (services stop in reverse order); its end must not cancel the server.
+            services.append(.init(service: makeSweeper(), successTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [makeApplication(onServerRunning: onServerRunning)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -14,7 +14,9 @@ struct ServeCommand: ParsableCommand {
             Routes: POST /oauth/app2wxapp/auth/:userPoolId (the exchange), POST /tickets (issue,
             bearer --issue-key), GET /healthz, GET /metrics. On SIGTERM or SIGINT the server stops
             accepting connections, lets in-flight requests finish, then closes the store. Other
-            processes (the CLI among them) may open the same store while it runs.
+            processes (the CLI among them) may open the same store while it runs. Every
+            --sweep-interval seconds it expires due tickets and drops consumed and expired ones
+            --grace seconds after their expiry (as `ticket-ledger expire` does).
 
             The keys may come from TICKET_LEDGER_ISSUE_KEY and TICKET_LEDGER_TOKEN_KEY instead of
             the options, which keeps them out of the process list.
@@ -33,6 +35,10 @@ struct ServeCommand: ParsableCommand {
     var tokenKey: String?
     @Option(name: .customLong("token-lifetime"), help: "Token lifetime in seconds.") var tokenLifetime: Int = 7200
     @Option(name: .customLong("max-body"), help: "The largest request body accepted, in bytes.") var maxBody: Int = 16 * 1024
+    @Option(name: .customLong("sweep-interval"), help: "Seconds between sweeps that expire due tickets and drop settled ones (0: never).")
+    var sweepInterval: Int = 30
+    @Option(help: "Seconds a consumed or expired ticket stays after its expiry before a sweep drops it (0…2592000).")
+    var grace: Int = 300
     @Option(help: "How durably commits reach the disk: durable, noMetaSync, none (unsafe; tests only).")
     var durability: DurabilityArgument = .durable
 
@@ -54,7 +60,8 @@ struct ServeCommand: ParsableCommand {
         }
         return TicketServer.Configuration(
             host: host, port: port, issueKey: issueKey, tokenKey: tokenKey,
-            tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody)
+            tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody,
+            sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace))
     }
 
     func run() throws {

@@ -203,7 +203,41 @@ struct ServerTests {
         #expect(throws: ServerConfigurationError.self) {
             try TicketServer.Configuration(issueKey: issueKey, tokenKey: "too-short-for-hs256").validate()
         }
+        #expect(throws: ServerConfigurationError.invalid("sweep interval", "must be positive")) {
+            try TicketServer.Configuration(issueKey: issueKey, tokenKey: tokenKey, sweepInterval: .zero).validate()
+        }
+        #expect(throws: ServerConfigurationError.invalid("sweep grace period", "must be between 0 and 30 days")) {
+            try TicketServer.Configuration(issueKey: issueKey, tokenKey: tokenKey, sweepGrace: .seconds(-1)).validate()
+        }
+        #expect(throws: Never.self) {
+            try TicketServer.Configuration(issueKey: issueKey, tokenKey: tokenKey, sweepInterval: nil).validate()
+        }
     }
+
+    @Test("the sweeper expires due tickets and drops settled ones while the server runs, and stops with it")
+    func sweeper() async throws {
+        try await LiveServer.with(sweepInterval: .milliseconds(20), sweepGrace: .seconds(10)) { server in
+            let pool = try PoolID("app1")
+            let due = try await server.ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u1")))
+            let consumed = try await server.ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u2")))
+            #expect(try await server.ledger.redeem(ticket: consumed.ticket.text, pool: pool, secret: poolSecret).document != nil)
+            server.clock.advance(by: .seconds(121))
+            try await waitUntil { try server.ledger.ticketState(due.ticket.locator)?.status == .expired }
+            #expect(try server.ledger.ticketState(consumed.ticket.locator)?.status == .consumed)  // in its grace period
+            server.clock.advance(by: .seconds(10))
+            try await waitUntil { try server.ledger.ticketState(consumed.ticket.locator) == nil }
+            #expect(try server.ledger.ticketState(due.ticket.locator) == nil)
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms for up to 10 s; records a failure when it never holds.
+private func waitUntil(_ condition: () throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    for _ in 0..<500 {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("the condition did not hold within 10 s", sourceLocation: sourceLocation)
 }
 
 private func base64URLDecoded(_ text: String) -> Data? {

@@ -25,7 +25,8 @@ struct LiveServer: Sendable {
     /// Runs `body` against a server on a fresh store with pool `app1` (secret required unless
     /// `secretRequired` is false), then shuts the server down gracefully and removes the store.
     static func with(
-        secretRequired: Bool = true, maxBodySize: Int = 4096,
+        secretRequired: Bool = true, maxBodySize: Int = 4096, sweepInterval: Duration? = nil,
+        sweepGrace: Duration = Ledger.ticketGracePeriod,
         _ body: @Sendable (LiveServer) async throws -> Void
     ) async throws {
         let root = NSTemporaryDirectory() + "ticket-ledger-http-tests-\(UUID().uuidString)"
@@ -39,11 +40,15 @@ struct LiveServer: Sendable {
 
         let server = try TicketServer(
             ledger: ledger,
-            configuration: .init(host: "127.0.0.1", port: 0, issueKey: issueKey, tokenKey: tokenKey, maxBodySize: maxBodySize),
+            configuration: .init(
+                host: "127.0.0.1", port: 0, issueKey: issueKey, tokenKey: tokenKey, maxBodySize: maxBodySize,
+                sweepInterval: sweepInterval, sweepGrace: sweepGrace),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = server.makeApplication { port in portSink.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if sweepInterval != nil { services.append(.init(service: server.makeSweeper(), successTerminationBehavior: .ignore)) }
+        let group = ServiceGroup(configuration: .init(services: services, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
 
         var config = HTTPClient.Configuration()
         config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
