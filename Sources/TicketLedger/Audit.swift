@@ -136,29 +136,6 @@ struct FindingList {
     }
 }
 
-/// Drops the resident copies of the map pages a scan has passed (see
-/// `Environment.dropResidentPages`), every so many records.
-struct ResidentPageTrimmer {
-    let environment: Environment
-    var low: UnsafeRawPointer?
-    var high: UnsafeRawPointer?
-    var count = 0
-
-    mutating func saw(_ bytes: UnsafeRawBufferPointer) {
-        guard let start = bytes.baseAddress else { return }
-        if low.map({ start < $0 }) ?? true { low = start }
-        let end = start + bytes.count
-        if high.map({ end > $0 }) ?? true { high = end }
-        count += 1
-        if count >= 16_384 { trim() }
-    }
-
-    mutating func trim() {
-        if let low, let high { environment.dropResidentPages(from: low, to: high) }
-        (low, high, count) = (nil, nil, 0)
-    }
-}
-
 /// The audit: a replay of the whole log into fresh in-memory projections (the same
 /// ``Projector`` as the live path) plus the checks of issue 3. Reads only, in read transactions.
 ///
