@@ -2,20 +2,22 @@ import LMDB
 
 /// Keeps a scan of the map from growing this process's resident set with the file: drops the
 /// resident copies of the map pages the scan has passed (``Environment/dropResidentPages(from:to:)``)
-/// after every ``pagesPerTrim`` pages it read, and all it has passed every ``trimsPerSweep`` trims
-/// and at ``trim()``. The pages stay in the page cache; reading them again faults them back in.
+/// whenever it has moved through ``blocksPerTrim`` blocks of ``blockBytes`` (or read
+/// ``pagesPerTrim`` pages), everything it has passed every ``trimsPerSweep`` trims, and
+/// everything again at ``trim()``. The pages stay in the page cache; reading them again faults
+/// them back in.
 ///
-/// Why both: the records of one database are scattered over the file (LMDB reuses freed
-/// pages), and on each fault the kernel also maps the neighbours of the faulting page that are
-/// in the page cache (fault-around, aligned blocks of ``faultAroundBytes``), so between two trims
-/// the resident set grows by up to a block per page read — hence trims every few dozen pages,
-/// over the blocks around the pages read. Blocks faulted in by the scan's other reads (branch
-/// pages, other threads) can lie outside those windows; the sweep over everything the scan has
-/// seen drops them.
+/// Why so: the records of one database are scattered over the file (LMDB reuses freed pages),
+/// and a fault maps more than the page read — Linux maps the neighbours in the page cache
+/// (fault-around, 64 KiB), and a large folio of the page cache whole, up to an aligned 2 MiB
+/// block (`FilePmdMapped` in `smaps`). So a trim drops the whole blocks around the pages read
+/// since the last one, and comes after a few blocks, not after so many records (every 16,384
+/// records, the resident log pages reached 50 MB on a 3 M-event log). Blocks faulted in by the
+/// scan's other reads (branch pages) can lie outside those windows; the sweeps drop them.
 ///
 /// Only addresses between views the scan saw are advised, so every range lies inside the map.
 /// The advice changes no byte read: if the kernel refuses it, the trimmer keeps the error in
-/// ``failure`` and stops trimming, and the scan goes on.
+/// ``failure`` and stops advising, and the scan goes on.
 struct ResidentPageTrimmer {
     let environment: Environment
     /// The pages read since the last trim, as the lowest and highest byte seen.
@@ -44,8 +46,19 @@ struct ResidentPageTrimmer {
     /// 64 KiB aligned blocks, inside it.
     static let blockBytes = 2 << 20
 
-    init(environment: Environment) {
+    /// How often this trimmer trims and sweeps (the defaults above; tests trim more often).
+    let pagesPerWindow: Int
+    let blocksPerWindow: Int
+    let trimsBetweenSweeps: Int
+
+    init(
+        environment: Environment, pagesPerTrim: Int = Self.pagesPerTrim, blocksPerTrim: Int = Self.blocksPerTrim,
+        trimsPerSweep: Int = Self.trimsPerSweep
+    ) {
         self.environment = environment
+        self.pagesPerWindow = pagesPerTrim
+        self.blocksPerWindow = blocksPerTrim
+        self.trimsBetweenSweeps = trimsPerSweep
     }
 
     /// The scan read `bytes` (a view into the map).
@@ -64,7 +77,7 @@ struct ResidentPageTrimmer {
                 lastBlock = block
                 blocks += 1
             }
-            if pages >= Self.pagesPerTrim || blocks > Self.blocksPerTrim { trimWindow() }
+            if pages >= pagesPerWindow || blocks > blocksPerWindow { trimWindow() }
         }
     }
 
@@ -78,12 +91,12 @@ struct ResidentPageTrimmer {
     private mutating func trimWindow() {
         widenSeen()
         trims += 1
-        if trims >= Self.trimsPerSweep {
+        if trims >= trimsBetweenSweeps {
             trim()
             return
         }
         if let low, let high, let lowest, let highest {
-            // The fault-around blocks of the pages read, as far as the map is known to reach.
+            // The whole blocks around the pages read, as far as the map is known to reach.
             let block = Self.blockBytes
             let from = UnsafeRawPointer(bitPattern: Int(bitPattern: low) / block * block).map { max($0, lowest) } ?? lowest
             let to = UnsafeRawPointer(bitPattern: (Int(bitPattern: high) + block - 1) / block * block).map { min($0, highest) } ?? highest
