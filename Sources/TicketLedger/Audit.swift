@@ -149,6 +149,7 @@ enum Auditor {
             let meta = try store.meta(txn)
             let done = DispatchSemaphore(value: 0)
             var replay = CompactReplay()
+            try reserveRoom(&replay, store: store, txn: txn)
             let preparer = replay.makePreparer()
             DispatchQueue.global(qos: .userInitiated).async {
                 let result = Result { () throws(LedgerError) in
@@ -184,6 +185,16 @@ enum Auditor {
                 findingsOmitted: verified.findings.omitted + findings.omitted + (all.count - kept.count),
                 seconds: Double(monotonicNanoseconds() - started) / 1e9)
         }
+    }
+
+    /// Sizes `replay` for the projections the store holds (the replay should end the same): at
+    /// most one record per 16 bytes of the map in use, whatever a damaged count says.
+    static func reserveRoom(_ replay: inout CompactReplay, store: StoreHandle, txn: Transaction) throws {
+        let limit = try store.environment.info().usedBytes / 16
+        let tickets = try txn.count(store.layout.tickets)
+        let users = try txn.statistics(store.layout.users)
+        let userBytes = users.pages * users.pageSize
+        replay.reserve(tickets: min(tickets, limit), users: min(users.entries, limit), profileBytes: min(userBytes, limit))
     }
 
     struct ChainResult: Sendable {
@@ -438,7 +449,10 @@ enum Auditor {
                         batch.bytes[e.start..<(e.start + e.count)], sequence: sequence, replay: &replay, store: store, txn: txn,
                         findings: &findings)
                 }
-                if sequence == checkpoint && !usersCompared {
+                // At the head (the usual checkpoint after a clean close) the users are compared
+                // after the hand-over below, while the reading thread compares the tickets: the
+                // reading thread stops at the head, so the replay is the same then.
+                if sequence == checkpoint && !usersCompared && checkpoint != meta.head.sequence {
                     try compareUsers(store, txn: txn, replay: replay, at: sequence, findings: &findings)
                     usersCompared = true
                 }

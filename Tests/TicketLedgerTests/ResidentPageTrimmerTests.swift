@@ -42,7 +42,10 @@ struct ResidentPageTrimmerTests {
 
     /// This process's resident kilobytes of the mapping of `file` (`/proc/self/smaps`).
     static func residentKilobytes(of file: String) throws -> Int {
-        let smaps = try String(contentsOfFile: "/proc/self/smaps", encoding: .utf8)
+        // Read to the end: `/proc` files report a size of 0.
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
         var inside = false
         var total = 0
         for line in smaps.split(separator: "\n") {
