@@ -577,6 +577,7 @@ extension CompactReplay {
             return true
         }
         // The event's profile with the phone field replaced by the user's (or none).
+        if existed && profileUnchanged(i, payload: payload, profileStart, phoneStart, phoneEnd, profileEnd) { return true }
         var spliced: [UInt8] = []
         swap(&spliced, &scratch)
         spliced.removeAll(keepingCapacity: true)
@@ -598,6 +599,30 @@ extension CompactReplay {
         spliced.withUnsafeBytes { setProfile(i, $0) }
         swap(&spliced, &scratch)
         return true
+    }
+
+    /// Whether user `i`'s profile already is what ``issue(_:payload:pool:)`` splices without
+    /// `getPhone` — the event's profile (`payload[profileStart..<profileEnd]`) with its phone
+    /// field (`phoneStart..<phoneEnd`) replaced by the user's — checked in place, without
+    /// building it: the fields are self-delimiting, so when the stored profile starts with the
+    /// event's first three fields its phone field starts where the event's does, and the
+    /// splice equals it exactly when what follows that phone field equals the event's rest.
+    @inline(__always)
+    private func profileUnchanged(
+        _ i: Int, payload: UnsafeRawBufferPointer, _ profileStart: Int, _ phoneStart: Int, _ phoneEnd: Int, _ profileEnd: Int
+    ) -> Bool {
+        let u = users[i]
+        return profiles.withUnsafeBytes { arena -> Bool in
+            guard u.profileStart >= 0, u.profileStart + u.profileCount <= arena.count else { return false }
+            let old = UnsafeRawBufferPointer(rebasing: arena[u.profileStart..<(u.profileStart + u.profileCount)])
+            let prefix = phoneStart - profileStart
+            guard prefix <= old.count,
+                  sameBytes(UnsafeRawBufferPointer(rebasing: old[..<prefix]), UnsafeRawBufferPointer(rebasing: payload[profileStart..<phoneStart]))
+            else { return false }
+            var o = BinaryReader(UnsafeRawBufferPointer(rebasing: old[prefix...]), what: "profile")
+            guard (try? skipOptionalText(&o, maxBytes: 1 << 20)) != nil else { return false }
+            return sameBytes(UnsafeRawBufferPointer(rebasing: old[(prefix + o.offset)...]), UnsafeRawBufferPointer(rebasing: payload[phoneEnd..<profileEnd]))
+        }
     }
 
     /// `TicketConsumed`: the pool is configured with a secret if it requires one, the ticket is
