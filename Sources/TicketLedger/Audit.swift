@@ -628,61 +628,77 @@ enum Auditor {
     ) throws -> Int {
         var replay = replay
         var seen = 0
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
         defer { trimmer.trim() }
-        func compare(_ keyBytes: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
-            if replay.userRecordMatches(keyBytes: keyBytes, value) {
-                seen += 1
-                return
-            }
-            guard let key = UserKey(bytes: keyBytes) else {
-                findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
-                return
-            }
-            // Looking up another spelling is quick once every user is in the dictionary.
-            if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
-            seen += 1
-            if replay.userRecordMatches(key, value) { return }
-            let name = "user '\(key.user)' of pool '\(key.pool)'"
-            let stored: UserState
-            do {
-                stored = try UserState(decoding: value)
-            } catch {
-                findings.add(sequence, "projection-users", "\(name): \(error)")
-                return
-            }
-            guard let rebuilt = try replay.user(key) else {
-                findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
-                return
-            }
-            let fields = differingFields(stored, rebuilt)
-            if !fields.isEmpty {
-                findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
-            }
-        }
         // Entries in runs of `touchAhead` (their bytes stay mapped for the transaction): the
-        // replayed users they name are read ahead first, so the cache misses overlap.
+        // replayed users they name are read ahead first, so the cache misses overlap. The
+        // replay goes `inout` to plain functions: a local function capturing it copied the
+        // whole replay (retaining every buffer) for each user.
         var run: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
         run.reserveCapacity(touchAhead)
         var sink: UInt64 = 0
-        func flush() throws {
-            sink &+= replay.touchStoredUsers(run[...])
-            for (key, value) in run { try compare(key, value) }
-            run.removeAll(keepingCapacity: true)
-        }
         try txn.withCursor(store.layout.users) { cursor in
             var entry = try from.map { try cursor.seek(atLeast: $0) } ?? cursor.first()
             while let e = entry {
                 if let to, !e.key.lexicographicallyPrecedes(to) { break }
                 trimmer.saw(e.value)
                 run.append((e.key, e.value))
-                if run.count >= touchAhead { try flush() }
+                if run.count >= touchAhead {
+                    try compareUserRun(&run, replay: &replay, at: sequence, seen: &seen, sink: &sink, findings: &findings)
+                }
                 entry = try cursor.next()
             }
         }
-        try flush()
+        try compareUserRun(&run, replay: &replay, at: sequence, seen: &seen, sink: &sink, findings: &findings)
         replay.touchSink = sink
         return seen
+    }
+
+    /// Compares a run of stored users (read ahead first) and empties it.
+    static func compareUserRun(
+        _ run: inout [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)], replay: inout CompactReplay,
+        at sequence: UInt64, seen: inout Int, sink: inout UInt64, findings: inout FindingList
+    ) throws {
+        sink &+= replay.touchStoredUsers(run[...])
+        for (key, value) in run {
+            try compareUser(key, value, replay: &replay, at: sequence, seen: &seen, findings: &findings)
+        }
+        run.removeAll(keepingCapacity: true)
+    }
+
+    /// Compares one stored user (key and record bytes) with the replay at `sequence`.
+    static func compareUser(
+        _ keyBytes: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, replay: inout CompactReplay, at sequence: UInt64,
+        seen: inout Int, findings: inout FindingList
+    ) throws {
+        if replay.userRecordMatches(keyBytes: keyBytes, value) {
+            seen += 1
+            return
+        }
+        guard let key = UserKey(bytes: keyBytes) else {
+            findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
+            return
+        }
+        // Looking up another spelling is quick once every user is in the dictionary.
+        if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
+        seen += 1
+        if replay.userRecordMatches(key, value) { return }
+        let name = "user '\(key.user)' of pool '\(key.pool)'"
+        let stored: UserState
+        do {
+            stored = try UserState(decoding: value)
+        } catch {
+            findings.add(sequence, "projection-users", "\(name): \(error)")
+            return
+        }
+        guard let rebuilt = try replay.user(key) else {
+            findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
+            return
+        }
+        let fields = differingFields(stored, rebuilt)
+        if !fields.isEmpty {
+            findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
+        }
     }
 
     /// The stored users split by key into chunks, handed out one at a time to whichever thread
@@ -737,7 +753,7 @@ enum Auditor {
     static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
         // tickets
         var seen = 0
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
         defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.tickets) { e in
             trimmer.saw(e.value)

@@ -39,6 +39,10 @@ struct ResidentPageTrimmer {
     /// Blocks of ``blockBytes`` read between trims, at most: the resident set grows by at
     /// most about this many blocks (8 MiB) between trims.
     static let blocksPerTrim = 4
+    /// The same for scans of databases whose pages lie in a different block nearly each (the
+    /// stored users and tickets): each trim interrupts the other thread (the TLB flush), so
+    /// they trim less often, the resident set growing by up to 32 MiB between trims.
+    static let blocksPerScatteredTrim = 16
     /// Trims between sweeps over everything seen.
     static let trimsPerSweep = 64
     /// The most one fault maps: a 2 MiB block (a large folio of the page cache mapped whole,
