@@ -138,7 +138,8 @@ package final class Environment: @unchecked Sendable {
     /// The range is widened to whole pages of the operating system: the page holding `start`
     /// to the one holding the byte before `end`. Both must lie inside the map, which is one
     /// contiguous mapping of the file: take them from views this environment's transactions
-    /// returned (any address between two such views is inside it too). Nothing else may be
+    /// returned in a read transaction (any address between two such views is inside it too; a
+    /// write transaction's views may be pages it copied to the heap). Nothing else may be
     /// passed: outside the map the advice would discard other memory of the process.
     ///
     /// Safe because LMDB maps the file read-only (`PROT_READ`, `MAP_SHARED`) unless the
@@ -146,7 +147,8 @@ package final class Environment: @unchecked Sendable {
     /// open, see ``mapIsReadOnly``): no page of the map holds changes of its own.
     ///
     /// - Throws: ``LMDBError`` with ``LMDBResultCode/incompatible`` when the map is writable,
-    ///   or with the `errno` of `madvise` when the kernel refuses the advice.
+    ///   with `EINVAL` when the range is longer than the map (so not inside it), or with the
+    ///   `errno` of `madvise` when the kernel refuses the advice.
     package func dropResidentPages(from start: UnsafeRawPointer, to end: UnsafeRawPointer) throws(LMDBError) {
         guard mapIsReadOnly else {
             throw LMDBError(code: .incompatible, operation: "dropping resident pages of the map of \(path) (it is writable: MDB_WRITEMAP)")
@@ -156,6 +158,14 @@ package final class Environment: @unchecked Sendable {
         let low = Int(bitPattern: start) / page * page
         let high = (Int(bitPattern: end) + page - 1) / page * page
         guard let base = UnsafeMutableRawPointer(bitPattern: low) else { return }
+        // A range longer than the map cannot lie inside it (e.g. one end in a page a write
+        // transaction copied to the heap): refuse it rather than discard other memory.
+        let mapSize = try info().mapSize
+        guard high - low <= mapSize else {
+            throw LMDBError(
+                code: LMDBResultCode(rawValue: EINVAL),
+                operation: "dropping \(high - low) resident bytes of the map of \(path), which is only \(mapSize) bytes: the range is not inside it")
+        }
         if madvise(base, high - low, Int32(MADV_DONTNEED)) != 0 {
             throw LMDBError(
                 code: LMDBResultCode(rawValue: errno),

@@ -81,6 +81,11 @@ struct ResidentPageTrimmerTests {
             for (view, copy) in zip(views, copies) {
                 #expect(Array(view) == copy)
             }
+            // A range longer than the map is refused before any advice (nothing is touched).
+            let error = #expect(throws: LMDBError.self) {
+                try env.dropResidentPages(from: low, to: low + (64 << 20) + 2 * Environment.systemPageSize)
+            }
+            #expect(error?.description.contains("not inside it") == true, "\(String(describing: error))")
         }
     }
 
