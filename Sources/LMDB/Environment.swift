@@ -54,6 +54,9 @@ package final class Environment: @unchecked Sendable {
     package let options: EnvironmentOptions
     private let resizeLock: UnsafeMutablePointer<pthread_rwlock_t>
     private var closed = false
+    /// Whether LMDB mapped the file read-only (opened without `MDB_WRITEMAP`, as
+    /// `mdb_env_get_flags` reports): then ``dropResidentPages(from:to:)`` is safe.
+    package let mapIsReadOnly: Bool
 
     /// Opens (and with `create`, creates) the environment in directory `path`.
     package init(path: String, options: EnvironmentOptions) throws(LMDBError) {
@@ -72,6 +75,9 @@ package final class Environment: @unchecked Sendable {
             try check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
             try check(mdb_env_set_mapsize(env, options.mapSize), "mdb_env_set_mapsize")
             try check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open(\(path))")
+            var opened: UInt32 = 0
+            try check(mdb_env_get_flags(env, &opened), "mdb_env_get_flags(\(path))")
+            self.mapIsReadOnly = opened & UInt32(MDB_WRITEMAP) == 0
         } catch {
             mdb_env_close(env)
             throw error
@@ -123,19 +129,55 @@ package final class Environment: @unchecked Sendable {
             lastTransactionID: info.me_last_txnid, readersInUse: Int(info.me_numreaders))
     }
 
-    /// Lets the kernel drop this process's resident copies of the map's pages between `start`
-    /// and `end` (pointers from views this environment returned), so a long scan does not
-    /// grow the resident set with the file. The pages stay in the page cache and fault back
-    /// in when touched, so views that are still valid read the same bytes. The map is
-    /// read-only in this process (no `MDB_WRITEMAP`), which is what makes that safe.
-    package func dropResidentPages(from start: UnsafeRawPointer, to end: UnsafeRawPointer) {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard page > 0, end > start else { return }
+    /// Tells the kernel that this process will not need the map's pages between `start` and
+    /// `end` soon (`madvise(MADV_DONTNEED)`), so that a long scan does not grow the resident set
+    /// with the file: the pages leave this process's resident set but stay in the page cache,
+    /// and fault back in, with the same bytes, when they are read again. Views that are still
+    /// valid stay valid.
+    ///
+    /// The range is widened to whole pages of the operating system: the page holding `start`
+    /// to the one holding the byte before `end`. Both must lie inside the map, which is one
+    /// contiguous mapping of the file: take them from views this environment's transactions
+    /// returned in a read transaction (any address between two such views is inside it too; a
+    /// write transaction's views may be pages it copied to the heap). Nothing else may be
+    /// passed: outside the map the advice would discard other memory of the process.
+    ///
+    /// Safe because LMDB maps the file read-only (`PROT_READ`, `MAP_SHARED`) unless the
+    /// environment was opened with `MDB_WRITEMAP`, which this wrapper never sets (checked at
+    /// open, see ``mapIsReadOnly``): no page of the map holds changes of its own.
+    ///
+    /// - Throws: ``LMDBError`` with ``LMDBResultCode/incompatible`` when the map is writable,
+    ///   with `EINVAL` when the range is longer than the map (so not inside it), or with the
+    ///   `errno` of `madvise` when the kernel refuses the advice.
+    package func dropResidentPages(from start: UnsafeRawPointer, to end: UnsafeRawPointer) throws(LMDBError) {
+        guard mapIsReadOnly else {
+            throw LMDBError(code: .incompatible, operation: "dropping resident pages of the map of \(path) (it is writable: MDB_WRITEMAP)")
+        }
+        let page = Self.systemPageSize
+        guard end > start else { return }
         let low = Int(bitPattern: start) / page * page
-        let high = Int(bitPattern: end) / page * page
-        guard high > low, let base = UnsafeMutableRawPointer(bitPattern: low) else { return }
-        _ = madvise(base, high - low, Int32(MADV_DONTNEED))
+        let high = (Int(bitPattern: end) + page - 1) / page * page
+        guard let base = UnsafeMutableRawPointer(bitPattern: low) else { return }
+        // A range longer than the map cannot lie inside it (e.g. one end in a page a write
+        // transaction copied to the heap): refuse it rather than discard other memory.
+        let mapSize = try info().mapSize
+        guard high - low <= mapSize else {
+            throw LMDBError(
+                code: LMDBResultCode(rawValue: EINVAL),
+                operation: "dropping \(high - low) resident bytes of the map of \(path), which is only \(mapSize) bytes: the range is not inside it")
+        }
+        if madvise(base, high - low, Int32(MADV_DONTNEED)) != 0 {
+            throw LMDBError(
+                code: LMDBResultCode(rawValue: errno),
+                operation: "madvise(MADV_DONTNEED) of \(high - low) bytes of the map of \(path)")
+        }
     }
+
+    /// The operating system's page size (4,096 bytes if it cannot be read).
+    package static let systemPageSize: Int = {
+        let size = Int(sysconf(Int32(_SC_PAGESIZE)))
+        return size > 0 ? size : 4096
+    }()
 
     /// The size of `data.mdb` and the bytes its last used page needs: a file shorter than
     /// that would fault (SIGBUS) when the missing pages are read.

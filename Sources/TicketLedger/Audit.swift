@@ -136,29 +136,6 @@ struct FindingList {
     }
 }
 
-/// Drops the resident copies of the map pages a scan has passed (see
-/// `Environment.dropResidentPages`), every so many records.
-struct ResidentPageTrimmer {
-    let environment: Environment
-    var low: UnsafeRawPointer?
-    var high: UnsafeRawPointer?
-    var count = 0
-
-    mutating func saw(_ bytes: UnsafeRawBufferPointer) {
-        guard let start = bytes.baseAddress else { return }
-        if low.map({ start < $0 }) ?? true { low = start }
-        let end = start + bytes.count
-        if high.map({ end > $0 }) ?? true { high = end }
-        count += 1
-        if count >= 16_384 { trim() }
-    }
-
-    mutating func trim() {
-        if let low, let high { environment.dropResidentPages(from: low, to: high) }
-        (low, high, count) = (nil, nil, 0)
-    }
-}
-
 /// The audit: a replay of the whole log into fresh in-memory projections (the same
 /// ``Projector`` as the live path) plus the checks of issue 3. Reads only, in read transactions.
 ///
@@ -172,6 +149,7 @@ enum Auditor {
             let meta = try store.meta(txn)
             let done = DispatchSemaphore(value: 0)
             var replay = CompactReplay()
+            try reserveRoom(&replay, store: store, txn: txn)
             let preparer = replay.makePreparer()
             DispatchQueue.global(qos: .userInitiated).async {
                 let result = Result { () throws(LedgerError) in
@@ -183,8 +161,9 @@ enum Auditor {
                 done.signal()
             }
             var findings = FindingList(limit: options.maxFindings)
+            let pending: PendingUsers?
             do {
-                try replayAndCheck(
+                pending = try replayAndCheck(
                     store, txn: txn, meta: meta, options: options, started: started, channel: channel, replay: &replay,
                     findings: &findings)
             } catch {
@@ -198,6 +177,11 @@ enum Auditor {
             if !verified.ticketsCompared {
                 try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
             }
+            if let pending {
+                pending.chunks.collect(into: &findings)
+                try findMissingUsers(
+                    store, txn: txn, replay: replay, at: pending.at, seen: pending.seen + verified.usersSeen, findings: &findings)
+            }
             var all = verified.findings.items + findings.items
             all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
             let kept = Array(all.prefix(options.maxFindings))
@@ -209,12 +193,24 @@ enum Auditor {
         }
     }
 
+    /// Sizes `replay` for the projections the store holds (the replay should end the same): at
+    /// most one record per 16 bytes of the map in use, whatever a damaged count says.
+    static func reserveRoom(_ replay: inout CompactReplay, store: StoreHandle, txn: Transaction) throws {
+        let limit = try store.environment.info().usedBytes / 16
+        let tickets = try txn.count(store.layout.tickets)
+        let users = try txn.statistics(store.layout.users)
+        let userBytes = users.pages * users.pageSize
+        replay.reserve(tickets: min(tickets, limit), users: min(users.entries, limit), profileBytes: min(userBytes, limit))
+    }
+
     struct ChainResult: Sendable {
         var findings: FindingList
         var computedHead: ChainHead
         /// Whether the reading thread compared the tickets, pools and expiry index (its
         /// findings then include theirs).
         var ticketsCompared = false
+        /// Stored users the reading thread compared (chunks of ``UserChunks``).
+        var usersSeen = 0
     }
 
     /// Records (payloads copied out of the map, and prepared) on their way from the reading
@@ -234,20 +230,22 @@ enum Auditor {
         private let items = DispatchSemaphore(value: 0)
         private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
         private let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
-        /// The replay at the head and the replaying thread's snapshot, or `nil` (see ``handOver(_:snapshot:)``).
-        private let handed = Mutex<(replay: CompactReplay, snapshot: Int)?>(nil)
+        /// The replay at the head and the replaying thread's snapshot, or `nil` (see ``handOver(_:snapshot:users:)``).
+        private let handed = Mutex<(replay: CompactReplay, snapshot: Int, users: (chunks: UserChunks, at: UInt64)?)?>(nil)
         private let handedOver = DispatchSemaphore(value: 0)
 
         /// The replaying thread is done with the log: `replay` (at the head; `nil` when it gave
         /// up) for the reading thread to compare tickets, pools and the expiry index with, when
         /// its read transaction's snapshot is `snapshot` too. Called once.
-        func handOver(_ replay: CompactReplay?, snapshot: Int) {
-            handed.withLock { $0 = replay.map { ($0, snapshot) } }
+        /// With `users`, the stored users still to compare at that sequence, in chunks both
+        /// threads take.
+        func handOver(_ replay: CompactReplay?, snapshot: Int, users: (chunks: UserChunks, at: UInt64)? = nil) {
+            handed.withLock { $0 = replay.map { ($0, snapshot, users) } }
             handedOver.signal()
         }
 
-        /// What ``handOver(_:snapshot:)`` gave, once it did.
-        func takeOver() -> (replay: CompactReplay, snapshot: Int)? {
+        /// What ``handOver(_:snapshot:users:)`` gave, once it did.
+        func takeOver() -> (replay: CompactReplay, snapshot: Int, users: (chunks: UserChunks, at: UInt64)?)? {
             handedOver.wait()
             return handed.withLock { $0 }
         }
@@ -333,6 +331,7 @@ enum Auditor {
         var preparer = preparer
         var findings = FindingList(limit: limit)
         var ticketsCompared = false
+        var usersSeen = 0
         let (previous, lastSeen): (SHA256Digest, UInt64) = try store.read { txn in
             let meta = try store.meta(txn)
             var trimmer = ResidentPageTrimmer(environment: store.environment)
@@ -402,13 +401,19 @@ enum Auditor {
             }
             // The stored tickets, pools and expiry index against the replay at the head, here
             // while the replaying thread compares the users — when both read the same snapshot.
-            if open, let (replay, snapshot) = channel.takeOver(), snapshot == txn.snapshotID {
+            if open, let (replay, snapshot, users) = channel.takeOver(), snapshot == txn.snapshotID {
                 try compareTickets(store, txn: txn, replay: replay, at: last, findings: &findings)
                 ticketsCompared = true
+                // Then the users the replaying thread has not taken yet.
+                if let users {
+                    usersSeen = try compareUsers(store, txn: txn, replay: replay, at: users.at, chunks: users.chunks)
+                }
             }
             return (previous, lastSeen)
         }
-        return ChainResult(findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous), ticketsCompared: ticketsCompared)
+        return ChainResult(
+            findings: findings, computedHead: ChainHead(sequence: lastSeen, hash: previous), ticketsCompared: ticketsCompared,
+            usersSeen: usersSeen)
     }
 
     /// How many records the replaying thread reads ahead (see ``CompactReplay/touch(_:)``).
@@ -421,7 +426,7 @@ enum Auditor {
     static func replayAndCheck(
         _ store: StoreHandle, txn: Transaction, meta: StoreMeta, options: AuditOptions, started: UInt64,
         channel: EventChannel, replay: inout CompactReplay, findings: inout FindingList
-    ) throws {
+    ) throws -> PendingUsers? {
         var usersCompared = false
         let checkpoint = meta.usersSequence
         if checkpoint == 0 {
@@ -461,7 +466,10 @@ enum Auditor {
                         batch.bytes[e.start..<(e.start + e.count)], sequence: sequence, replay: &replay, store: store, txn: txn,
                         findings: &findings)
                 }
-                if sequence == checkpoint && !usersCompared {
+                // At the head (the usual checkpoint after a clean close) the users are compared
+                // after the hand-over below, while the reading thread compares the tickets: the
+                // reading thread stops at the head, so the replay is the same then.
+                if sequence == checkpoint && !usersCompared && checkpoint != meta.head.sequence {
                     try compareUsers(store, txn: txn, replay: replay, at: sequence, findings: &findings)
                     usersCompared = true
                 }
@@ -469,15 +477,31 @@ enum Auditor {
             channel.recycle(batch)
         }
         replay.touchSink = sink
-        channel.handOver(replay, snapshot: txn.snapshotID)
-        if !usersCompared {
-            try compareUsers(store, txn: txn, replay: replay, at: checkpoint, findings: &findings)
+        var pending: PendingUsers?
+        if usersCompared {
+            channel.handOver(replay, snapshot: txn.snapshotID)
+        } else {
+            // The users at the head: in chunks, with the reading thread once it compared the
+            // tickets; ``Auditor/run(_:options:)`` adds up what both saw.
+            let chunks = UserChunks(replay, limit: options.maxFindings)
+            channel.handOver(replay, snapshot: txn.snapshotID, users: (chunks, checkpoint))
+            let seen = try compareUsers(store, txn: txn, replay: replay, at: checkpoint, chunks: chunks)
+            pending = PendingUsers(at: checkpoint, seen: seen, chunks: chunks)
         }
         // Events stored past the head `meta` records (the reading thread stops at the head).
         let beyond = try txn.withCursor(store.layout.events) { cursor in try cursor.last().flatMap { UInt64(bigEndianBytes: $0.key) } }
         if let beyond, beyond > meta.head.sequence {
             findings.add(meta.head.sequence + 1, "head", "the log holds events up to \(beyond), after the head \(meta.head.sequence) that meta records")
         }
+        return pending
+    }
+
+    /// The users compared in chunks at `at`, `seen` of them by the replaying thread: their
+    /// findings and the check for missing ones wait for the reading thread.
+    struct PendingUsers {
+        var at: UInt64
+        var seen: Int
+        var chunks: UserChunks
     }
 
     /// Decodes a record, checks the rules on it and applies it through the ``Projector``.
@@ -562,65 +586,166 @@ enum Auditor {
 
     // MARK: - Projections, field by field
 
+    /// Compares the whole stored users projection with the replay at `sequence`.
     static func compareUsers(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, findings: inout FindingList) throws {
-        var replay = replay
+        let seen = try compareUsers(store, txn: txn, replay: replay, at: sequence, from: nil, to: nil, findings: &findings)
+        try findMissingUsers(store, txn: txn, replay: replay, at: sequence, seen: seen, findings: &findings)
+    }
+
+    /// Compares the chunks of the stored users that `chunks` hands out (the other thread may
+    /// take some too), leaving each chunk's findings with `chunks`; returns how many stored
+    /// users it saw.
+    static func compareUsers(
+        _ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, chunks: UserChunks
+    ) throws -> Int {
         var seen = 0
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
-        defer { trimmer.trim() }
-        func compare(_ keyBytes: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
-            if replay.userRecordMatches(keyBytes: keyBytes, value) {
-                seen += 1
-                return
-            }
-            guard let key = UserKey(bytes: keyBytes) else {
-                findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
-                return
-            }
-            // Looking up another spelling is quick once every user is in the dictionary.
-            if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
-            seen += 1
-            if replay.userRecordMatches(key, value) { return }
-            let name = "user '\(key.user)' of pool '\(key.pool)'"
-            let stored: UserState
-            do {
-                stored = try UserState(decoding: value)
-            } catch {
-                findings.add(sequence, "projection-users", "\(name): \(error)")
-                return
-            }
-            guard let rebuilt = try replay.user(key) else {
-                findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
-                return
-            }
-            let fields = differingFields(stored, rebuilt)
-            if !fields.isEmpty {
-                findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
+        while let (k, from, to) = chunks.take() {
+            var findings = FindingList(limit: chunks.limit)
+            seen += try compareUsers(store, txn: txn, replay: replay, at: sequence, from: from, to: to, findings: &findings)
+            chunks.deposit(findings, of: k)
+        }
+        return seen
+    }
+
+    /// When fewer stored users were seen than the replay has, the ones missing are findings.
+    static func findMissingUsers(
+        _ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, seen: Int, findings: inout FindingList
+    ) throws {
+        guard seen != replay.userCount else { return }
+        for key in replay.existingUserKeys.sorted() {
+            let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }
+            if !present {
+                findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
             }
         }
+    }
+
+    /// Compares the stored users keyed from `from` (the first when `nil`) up to, not including,
+    /// `to` (the last when `nil`) with the replay at `sequence`; returns how many it saw.
+    static func compareUsers(
+        _ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, from: [UInt8]?, to: [UInt8]?,
+        findings: inout FindingList
+    ) throws -> Int {
+        var replay = replay
+        var seen = 0
+        var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
+        defer { trimmer.trim() }
         // Entries in runs of `touchAhead` (their bytes stay mapped for the transaction): the
-        // replayed users they name are read ahead first, so the cache misses overlap.
+        // replayed users they name are read ahead first, so the cache misses overlap. The
+        // replay goes `inout` to plain functions: a local function capturing it copied the
+        // whole replay (retaining every buffer) for each user.
         var run: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
         run.reserveCapacity(touchAhead)
         var sink: UInt64 = 0
-        func flush() throws {
-            sink &+= replay.touchStoredUsers(run[...])
-            for (key, value) in run { try compare(key, value) }
-            run.removeAll(keepingCapacity: true)
-        }
-        try txn.forEachEntry(store.layout.users) { e in
-            trimmer.saw(e.value)
-            run.append((e.key, e.value))
-            if run.count >= touchAhead { try flush() }
-            return true
-        }
-        try flush()
-        replay.touchSink = sink
-        if seen != replay.userCount {
-            for key in replay.existingUserKeys.sorted() {
-                let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }
-                if !present {
-                    findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
+        try txn.withCursor(store.layout.users) { cursor in
+            var entry = try from.map { try cursor.seek(atLeast: $0) } ?? cursor.first()
+            while let e = entry {
+                if let to, !e.key.lexicographicallyPrecedes(to) { break }
+                trimmer.saw(e.value)
+                run.append((e.key, e.value))
+                if run.count >= touchAhead {
+                    try compareUserRun(&run, replay: &replay, at: sequence, seen: &seen, sink: &sink, findings: &findings)
                 }
+                entry = try cursor.next()
+            }
+        }
+        try compareUserRun(&run, replay: &replay, at: sequence, seen: &seen, sink: &sink, findings: &findings)
+        replay.touchSink = sink
+        return seen
+    }
+
+    /// Compares a run of stored users (read ahead first) and empties it.
+    static func compareUserRun(
+        _ run: inout [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)], replay: inout CompactReplay,
+        at sequence: UInt64, seen: inout Int, sink: inout UInt64, findings: inout FindingList
+    ) throws {
+        sink &+= replay.touchStoredUsers(run[...])
+        for (key, value) in run {
+            try compareUser(key, value, replay: &replay, at: sequence, seen: &seen, findings: &findings)
+        }
+        run.removeAll(keepingCapacity: true)
+    }
+
+    /// Compares one stored user (key and record bytes) with the replay at `sequence`.
+    static func compareUser(
+        _ keyBytes: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, replay: inout CompactReplay, at sequence: UInt64,
+        seen: inout Int, findings: inout FindingList
+    ) throws {
+        if replay.userRecordMatches(keyBytes: keyBytes, value) {
+            seen += 1
+            return
+        }
+        guard let key = UserKey(bytes: keyBytes) else {
+            findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
+            return
+        }
+        // Looking up another spelling is quick once every user is in the dictionary.
+        if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
+        seen += 1
+        if replay.userRecordMatches(key, value) { return }
+        let name = "user '\(key.user)' of pool '\(key.pool)'"
+        let stored: UserState
+        do {
+            stored = try UserState(decoding: value)
+        } catch {
+            findings.add(sequence, "projection-users", "\(name): \(error)")
+            return
+        }
+        guard let rebuilt = try replay.user(key) else {
+            findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
+            return
+        }
+        let fields = differingFields(stored, rebuilt)
+        if !fields.isEmpty {
+            findings.add(sequence, "projection-users", "\(name) differs from the replay at the checkpoint \(sequence) in \(fields.joined(separator: ", "))")
+        }
+    }
+
+    /// The stored users split by key into chunks, handed out one at a time to whichever thread
+    /// asks (at the head both threads compare users once the reading thread is done with the
+    /// tickets). The bounds are keys of replayed users, sampled and sorted: any keys would do,
+    /// as every stored key falls in exactly one chunk. Each chunk's findings are kept apart, so
+    /// that they read in key order as a single scan's did, whichever thread found them.
+    final class UserChunks: Sendable {
+        private let bounds: [[UInt8]]
+        private let next = Atomic<Int>(0)
+        private let results: Mutex<[FindingList?]>
+        /// The most findings kept per chunk.
+        let limit: Int
+
+        /// Chunks of about equal numbers of `replay`'s users.
+        init(_ replay: CompactReplay, limit: Int, chunks: Int = 32) {
+            let keys = replay.userKeys
+            let samples = chunks * 8
+            let step = max(1, keys.count / samples)
+            var sample = stride(from: 0, to: keys.count, by: step).map { keys[$0].bytes }
+            sample.sort { $0.lexicographicallyPrecedes($1) }
+            var bounds: [[UInt8]] = []
+            for i in stride(from: 8, to: sample.count, by: 8) where bounds.last != sample[i] { bounds.append(sample[i]) }
+            self.bounds = bounds
+            self.limit = limit
+            self.results = Mutex(Array(repeating: nil, count: bounds.count + 1))
+        }
+
+        /// The next chunk: its number, first key and the key past its end (`nil`: open), or
+        /// `nil` when all were handed out.
+        func take() -> (Int, [UInt8]?, [UInt8]?)? {
+            let k = next.add(1, ordering: .relaxed).oldValue
+            guard k <= bounds.count else { return nil }
+            return (k, k == 0 ? nil : bounds[k - 1], k == bounds.count ? nil : bounds[k])
+        }
+
+        /// Chunk `k`'s findings.
+        func deposit(_ findings: FindingList, of k: Int) {
+            results.withLock { $0[k] = findings }
+        }
+
+        /// Appends every chunk's findings, in key order, to `findings`.
+        func collect(into findings: inout FindingList) {
+            for list in results.withLock({ $0 }) {
+                guard let list else { continue }
+                for f in list.items { findings.add(f.sequence, f.rule, f.detail) }
+                findings.omitted += list.omitted
             }
         }
     }
@@ -628,7 +753,7 @@ enum Auditor {
     static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
         // tickets
         var seen = 0
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
+        var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
         defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.tickets) { e in
             trimmer.saw(e.value)

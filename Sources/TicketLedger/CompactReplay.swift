@@ -169,6 +169,18 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     /// are the replay's.
     func makePreparer() -> EventPreparer { EventPreparer(seed: userByteIndex.seed) }
 
+    /// Makes room for about `tickets` tickets, `users` users and `profileBytes` bytes of
+    /// profiles (from the stored projections' sizes), so the arrays do not grow by doubling —
+    /// copying themselves and touching fresh memory each time — during the replay. A hint only:
+    /// more still fit, and untouched capacity takes no resident memory.
+    mutating func reserve(tickets: Int, users: Int, profileBytes: Int) {
+        self.tickets.reserve(max(0, tickets))
+        userKeys.reserveCapacity(max(0, users))
+        self.users.reserveCapacity(max(0, users))
+        userByteIndex.reserve(max(0, users))
+        profiles.reserveCapacity(max(0, profileBytes))
+    }
+
     // MARK: - Interning
 
     mutating func internPool(_ id: PoolID) -> UInt32 {
@@ -565,6 +577,7 @@ extension CompactReplay {
             return true
         }
         // The event's profile with the phone field replaced by the user's (or none).
+        if existed && profileUnchanged(i, payload: payload, profileStart, phoneStart, phoneEnd, profileEnd) { return true }
         var spliced: [UInt8] = []
         swap(&spliced, &scratch)
         spliced.removeAll(keepingCapacity: true)
@@ -586,6 +599,30 @@ extension CompactReplay {
         spliced.withUnsafeBytes { setProfile(i, $0) }
         swap(&spliced, &scratch)
         return true
+    }
+
+    /// Whether user `i`'s profile already is what ``issue(_:payload:pool:)`` splices without
+    /// `getPhone` — the event's profile (`payload[profileStart..<profileEnd]`) with its phone
+    /// field (`phoneStart..<phoneEnd`) replaced by the user's — checked in place, without
+    /// building it: the fields are self-delimiting, so when the stored profile starts with the
+    /// event's first three fields its phone field starts where the event's does, and the
+    /// splice equals it exactly when what follows that phone field equals the event's rest.
+    @inline(__always)
+    private func profileUnchanged(
+        _ i: Int, payload: UnsafeRawBufferPointer, _ profileStart: Int, _ phoneStart: Int, _ phoneEnd: Int, _ profileEnd: Int
+    ) -> Bool {
+        let u = users[i]
+        return profiles.withUnsafeBytes { arena -> Bool in
+            guard u.profileStart >= 0, u.profileStart + u.profileCount <= arena.count else { return false }
+            let old = UnsafeRawBufferPointer(rebasing: arena[u.profileStart..<(u.profileStart + u.profileCount)])
+            let prefix = phoneStart - profileStart
+            guard prefix <= old.count,
+                  sameBytes(UnsafeRawBufferPointer(rebasing: old[..<prefix]), UnsafeRawBufferPointer(rebasing: payload[profileStart..<phoneStart]))
+            else { return false }
+            var o = BinaryReader(UnsafeRawBufferPointer(rebasing: old[prefix...]), what: "profile")
+            guard (try? skipOptionalText(&o, maxBytes: 1 << 20)) != nil else { return false }
+            return sameBytes(UnsafeRawBufferPointer(rebasing: old[(prefix + o.offset)...]), UnsafeRawBufferPointer(rebasing: payload[phoneEnd..<profileEnd]))
+        }
     }
 
     /// `TicketConsumed`: the pool is configured with a secret if it requires one, the ticket is
@@ -838,6 +875,9 @@ struct TicketTable: Sendable {
     @inline(__always)
     mutating func update<R>(_ index: Int, _ body: (inout CompactTicket) -> R) -> R { body(&records[index]) }
 
+    /// Makes room for `count` records.
+    mutating func reserve(_ count: Int) { records.reserveCapacity(count) }
+
     /// Sets the ticket at `locator`, replacing any; returns the record replaced.
     @discardableResult
     mutating func set(_ locator: UInt64, _ ticket: CompactTicket) -> CompactTicket? {
@@ -1056,6 +1096,21 @@ struct UserByteIndex: Sendable {
     /// The arena's byte at `start` (0 past its end): reads ahead a spelling's bytes.
     @inline(__always)
     func arenaByte(_ start: Int) -> UInt8 { start >= 0 && start < arena.count ? arena[start] : 0 }
+
+    /// Makes room for `count` spellings without growing the table.
+    mutating func reserve(_ count: Int) {
+        spellings.reserveCapacity(count)
+        arena.reserveCapacity(count * 16)
+        var size = table.count
+        while size < 2 * (count + 1) && size < 1 << 32 { size *= 2 }
+        if size > table.count {
+            table = Array(repeating: 0, count: size)
+            for (i, s) in spellings.enumerated() {
+                let h = arena.withUnsafeBytes { hash(pool: s.pool, UnsafeRawBufferPointer(rebasing: $0[Int(s.start)..<(Int(s.start) + Int(s.count))])) }
+                place(h, UInt64(i + 1))
+            }
+        }
+    }
 
     /// Records that `bytes` in pool `pool` is user `user` (after a miss of ``find(pool:_:hash:)``).
     /// Returns `false` when it cannot (past 4 GiB of ids or 255-byte ids: the dictionary answers).

@@ -38,7 +38,9 @@ enum Rebuilder {
             return try store.environment.write { txn -> RebuildReport in
                 var meta = try store.meta(txn)
                 var state = replay
-                try replayEvents(store, txn: txn, after: replayed, through: meta.head.sequence, into: &state)
+                // No trimming here: in a write transaction a view may lie in a page the
+                // transaction copied to the heap, and the advice must only reach the map.
+                try replayEvents(store, txn: txn, after: replayed, through: meta.head.sequence, into: &state, trimming: false)
                 let layout = store.layout
                 var tickets: [([UInt8], [UInt8])] = []
                 tickets.reserveCapacity(state.tickets.count)
@@ -80,8 +82,12 @@ enum Rebuilder {
     }
 
     /// Applies events `(after, through]` to `replay`, checking that they are gap-free and chain,
-    /// refusing (``LedgerError/corrupted(path:detail:)``) a log the audit would fault.
-    static func replayEvents(_ store: StoreHandle, txn: Transaction, after: UInt64, through last: UInt64, into replay: inout CompactReplay) throws {
+    /// refusing (``LedgerError/corrupted(path:detail:)``) a log the audit would fault. With
+    /// `trimming` (only in a read transaction), the log's pages it passed leave the resident set.
+    static func replayEvents(
+        _ store: StoreHandle, txn: Transaction, after: UInt64, through last: UInt64, into replay: inout CompactReplay,
+        trimming: Bool = true
+    ) throws {
         guard after < last else { return }
         var previous: SHA256Digest = .zero
         if after > 0 {
@@ -90,8 +96,8 @@ enum Rebuilder {
                 return try EventCodec.split(bytes).hash
             }
         }
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
-        defer { trimmer.trim() }
+        var trimmer: ResidentPageTrimmer? = trimming ? ResidentPageTrimmer(environment: store.environment) : nil
+        defer { trimmer?.trim() }
         var expected = after + 1
         try txn.withCursor(store.layout.events) { cursor in
             var entry = try cursor.seek(atLeast: expected.bigEndianBytes)
@@ -99,7 +105,7 @@ enum Rebuilder {
                 guard UInt64(bigEndianBytes: e.key) == expected else {
                     throw LedgerError.corrupted(path: store.path, detail: "the log has a gap before event \(expected); run `audit`")
                 }
-                trimmer.saw(e.value)
+                trimmer?.saw(e.value)
                 let (payload, stored) = try EventCodec.split(e.value)
                 guard previous.chained(with: payload) == stored else {
                     throw LedgerError.corrupted(path: store.path, detail: "event \(expected) breaks the hash chain; run `audit`")

@@ -90,6 +90,36 @@ struct AuditTests {
         #expect(report.findings.allSatisfy { $0.rule.hasPrefix("projection-") }, "\(report.findings)")
     }
 
+    @Test("users compared in chunks by both threads: every damaged, extra and missing user, in key order", arguments: 0..<3)
+    func usersInChunks(round: Int) throws {
+        let store = try AuditStore()
+        let ledger = try store.live
+        _ = try ledger.seed(pool: Self.pool, tickets: 600, users: 300)
+        try store.tamper { txn, layout in
+            func key(_ user: String) -> [UInt8] { UserKey(pool: Self.pool, user: .test(user)).bytes }
+            for user in ["u5", "u150", "u299"] {
+                var state = try #require(try txn.withValue(layout.users, key: key(user)) { try $0.map(UserState.init(decoding:)) })
+                state.loginsCount += 1
+                try txn.put(layout.users, key: key(user), value: state.encoded())
+            }
+            let copy = try #require(try txn.value(layout.users, key: key("u1")))
+            try txn.put(layout.users, key: key("u999"), value: copy)
+            // Two missing, one extra: the missing are looked for when fewer stored users than
+            // replayed ones were seen (an extra user counts as seen).
+            #expect(try txn.delete(layout.users, key: key("u77")))
+            #expect(try txn.delete(layout.users, key: key("u78")))
+        }
+        let report = try store.audit()
+        let users = report.findings.filter { $0.rule == "projection-users" }
+        #expect(users.count == 6, "\(report.findings)")
+        let expected = ["'u150'", "'u299'", "'u5'", "'u999'", "'u77'", "'u78'"]
+        #expect(zip(users, expected).allSatisfy { $0.detail.contains("user \($1) ") }, "\(users)")
+        #expect(users.prefix(3).allSatisfy { $0.detail.contains("loginsCount") }, "\(users)")
+        #expect(users.dropFirst(3).first?.detail.contains("no event") == true, "\(users)")
+        #expect(users.suffix(2).allSatisfy { $0.detail.contains("missing") }, "\(users)")
+        #expect(report.findings.count == 6, "\(report.findings)")
+    }
+
     @Test("a head that does not match --expect-digest")
     func expectedDigest() throws {
         let store = try Self.populated()
