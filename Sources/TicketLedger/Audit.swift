@@ -681,9 +681,14 @@ enum Auditor {
         }
         // Looking up another spelling is quick once every user is in the dictionary.
         if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
-        seen += 1
-        if replay.userRecordMatches(key, value) { return }
+        if replay.userRecordMatches(key, value) {
+            seen += 1
+            return
+        }
         let name = "user '\(key.user)' of pool '\(key.pool)'"
+        // Only a user the replay has counts as seen: an extra one must not stand in for a missing one.
+        let rebuilt = try replay.user(key)
+        if rebuilt != nil { seen += 1 }
         let stored: UserState
         do {
             stored = try UserState(decoding: value)
@@ -691,7 +696,7 @@ enum Auditor {
             findings.add(sequence, "projection-users", "\(name): \(error)")
             return
         }
-        guard let rebuilt = try replay.user(key) else {
+        guard let rebuilt else {
             findings.add(sequence, "projection-users", "\(name) is stored but no event up to \(sequence) made them")
             return
         }
@@ -761,9 +766,14 @@ enum Auditor {
                 findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
                 return true
             }
-            seen += 1
-            if replay.ticketRecordMatches(sequence, e.value) { return true }
+            if replay.ticketRecordMatches(sequence, e.value) {
+                seen += 1
+                return true
+            }
             let locator = TicketLocator(sequence: sequence)
+            // Only a ticket the replay has counts as seen (an extra one must not hide a missing one).
+            let rebuilt = try replay.ticket(locator)
+            if rebuilt != nil { seen += 1 }
             let stored: TicketState
             do {
                 stored = try TicketState(decoding: e.value)
@@ -771,7 +781,7 @@ enum Auditor {
                 findings.add(head, "projection-tickets", "ticket \(locator): \(error)")
                 return true
             }
-            guard let rebuilt = try replay.ticket(locator) else {
+            guard let rebuilt else {
                 findings.add(head, "projection-tickets", "ticket \(locator) is stored but the replay has no such ticket")
                 return true
             }
@@ -791,8 +801,9 @@ enum Auditor {
         // pools
         var poolsSeen = 0
         try txn.forEachEntry(store.layout.pools) { e in
-            poolsSeen += 1
             let id = PoolID(unchecked: String(decoding: e.key, as: UTF8.self))
+            let rebuilt = try replay.pool(id)
+            if rebuilt != nil { poolsSeen += 1 }  // an extra pool must not hide a missing one
             let stored: PoolState
             do {
                 stored = try PoolState(decoding: e.value)
@@ -800,7 +811,7 @@ enum Auditor {
                 findings.add(head, "projection-pools", "pool '\(id)': \(error)")
                 return true
             }
-            guard let rebuilt = try replay.pool(id) else {
+            guard let rebuilt else {
                 findings.add(head, "projection-pools", "pool '\(id)' is stored but was never configured")
                 return true
             }
@@ -829,9 +840,10 @@ enum Auditor {
                 findings.add(head, "projection-due", "an expiry index key is not 16 bytes")
                 return true
             }
-            dueSeen += 1
             let due = DueEntry(expiresAt: Int64(bitPattern: expires), locator: sequence)
-            if !replay.isDue(due) {
+            if replay.isDue(due) {
+                dueSeen += 1  // an extra entry must not hide a missing one
+            } else {
                 findings.add(head, "projection-due", "the expiry index lists ticket \(TicketLocator(sequence: sequence)) at \(Timestamp(millisecondsSince1970: due.expiresAt)), which the replay has not due")
             }
             return true

@@ -104,8 +104,7 @@ struct AuditTests {
             }
             let copy = try #require(try txn.value(layout.users, key: key("u1")))
             try txn.put(layout.users, key: key("u999"), value: copy)
-            // Two missing, one extra: the missing are looked for when fewer stored users than
-            // replayed ones were seen (an extra user counts as seen).
+            // One extra, two missing.
             #expect(try txn.delete(layout.users, key: key("u77")))
             #expect(try txn.delete(layout.users, key: key("u78")))
         }
@@ -118,6 +117,38 @@ struct AuditTests {
         #expect(users.dropFirst(3).first?.detail.contains("no event") == true, "\(users)")
         #expect(users.suffix(2).allSatisfy { $0.detail.contains("missing") }, "\(users)")
         #expect(report.findings.count == 6, "\(report.findings)")
+    }
+
+    @Test("one record missing and another one extra in each projection: both are findings (the extra one does not stand in for the missing one)")
+    func missingBesideExtra() throws {
+        let store = try AuditStore()
+        let ledger = try store.live
+        let issued = try ledger.seed(pool: Self.pool, tickets: 6, users: 3)
+        for i in 0..<2 { _ = try ledger.redeem(ticket: issued[i].ticket.text, pool: Self.pool, secret: secret) }
+        let other = PoolID.test("pool-b")
+        try ledger.configurePool(other, secret: "other-secret")
+        let live = issued[2]  // issued, so in the expiry index
+        try store.tamper { txn, layout in
+            func user(_ id: String) -> [UInt8] { UserKey(pool: Self.pool, user: .test(id)).bytes }
+            try txn.put(layout.users, key: user("u999"), value: try #require(try txn.value(layout.users, key: user("u0"))))
+            #expect(try txn.delete(layout.users, key: user("u1")))
+            let consumed = issued[1].ticket.locator.sequence
+            try txn.put(layout.tickets, key: UInt64(999).bigEndianBytes, value: try #require(try txn.value(layout.tickets, key: consumed.bigEndianBytes)))
+            #expect(try txn.delete(layout.tickets, key: consumed.bigEndianBytes))
+            try txn.put(layout.pools, key: Array("pool-z".utf8), value: try #require(try txn.value(layout.pools, key: Array(other.rawValue.utf8))))
+            #expect(try txn.delete(layout.pools, key: Array(other.rawValue.utf8)))
+            try txn.put(layout.due, key: dueKey(Timestamp(millisecondsSince1970: 0), TicketLocator(sequence: 99)), value: [UInt8]())
+            #expect(try txn.delete(layout.due, key: dueKey(live.expiresAt, live.ticket.locator)))
+        }
+        let report = try store.audit()
+        func has(_ rule: String, _ text: String) -> Bool { report.findings.contains { $0.rule == rule && $0.detail.contains(text) } }
+        #expect(has("projection-users", "user 'u999'") && has("projection-users", "user 'u1' of pool '\(Self.pool)' is missing"), "\(report.findings)")
+        #expect(has("projection-tickets", "ticket \(TicketLocator(sequence: 999)) is stored"), "\(report.findings)")
+        #expect(has("projection-tickets", "ticket \(issued[1].ticket.locator) is missing"), "\(report.findings)")
+        #expect(has("projection-pools", "pool 'pool-z' is stored") && has("projection-pools", "pool 'pool-b' is missing"), "\(report.findings)")
+        #expect(has("projection-due", "\(TicketLocator(sequence: 99))"), "\(report.findings)")
+        #expect(has("projection-due", "ticket \(live.ticket.locator) is missing"), "\(report.findings)")
+        #expect(report.findings.count == 8, "\(report.findings)")
     }
 
     @Test("a head that does not match --expect-digest")
