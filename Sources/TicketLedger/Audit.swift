@@ -679,7 +679,7 @@ enum Auditor {
             findings.add(sequence, "projection-users", "a users key is not pool ‖ 0 ‖ user")
             return
         }
-        // Looking up another spelling is quick once every user is in the dictionary.
+        // Looking up a non-ASCII id is quick once every user is in the dictionary.
         if !key.user.rawValue.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { replay.indexAllUsers() }
         if replay.userRecordMatches(key, value) {
             seen += 1

@@ -122,12 +122,14 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     var poolStates: [PoolState?] = []
     var poolIndex: [PoolID: UInt32] = [:]
 
-    // Users: (pool, user) → index; `String` semantics, exactly as ``UserKey`` hashes.
+    // Users: (pool, user) → index; by the id's bytes, exactly as ``UserKey`` hashes.
     var userKeys: [UserKey] = []
     var users: [CompactUser] = []
     /// Users `0..<indexedUsers` by key. The fast path adds users to ``userByteIndex`` only
-    /// while every user is printable ASCII and in it (where byte equality is `String`
-    /// equality); the rest join when anything needs the dictionary (``indexAllUsers()``).
+    /// while every user is printable ASCII and in it; the rest join when anything needs the
+    /// dictionary (``indexAllUsers()``). (Both compare ids by their bytes; the ASCII rule
+    /// dates from when ``UserID`` used `String`'s canonical equality, and only keeps
+    /// non-ASCII ids on the slower path.)
     private(set) var userIndex: [UserKey: UInt32] = [:]
     private(set) var indexedUsers = 0
     /// Users not in ``userByteIndex``: ids not printable ASCII, pools not interned.
@@ -221,7 +223,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
         if let i = userByteIndex.find(pool: pool, bytes, hash: h) { return i }
         let key = UserKey(pool: poolIDs[Int(pool)], user: UserID(unchecked: String(decoding: bytes, as: UTF8.self)))
         if otherUsers > 0 || !byteIndexComplete, let i = userIndex[key] {
-            // Another spelling of a known user (the dictionary is complete here: see `userIndex`).
+            // A user the byte index missed (the dictionary is complete here: see `userIndex`).
             userByteIndex.insert(pool: pool, bytes, hash: h, user: i)
             return i
         }
@@ -242,11 +244,11 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
         return i
     }
 
-    /// The index of user `key`, interned (`String`'s canonical equality, as ``UserKey`` hashes).
+    /// The index of user `key`, interned (by the id's bytes, as ``UserKey`` hashes).
     mutating func internUser(_ key: UserKey) -> UInt32 {
         var id = key.user.rawValue
         let ascii = id.withUTF8 { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7f } }
-        // Another spelling may match users only the byte index has: index them first.
+        // A non-ASCII id is looked up in the dictionary: index the users only the byte index has first.
         if !ascii { indexAllUsers() }
         if let i = userIndex(of: key) { return i }
         guard ascii else { return addUser(key, pool: nil, bytes: nil, hash: 0) }
@@ -268,7 +270,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
         indexedUsers = userKeys.count
     }
 
-    /// The index of user `key` (`String`'s canonical equality), without interning.
+    /// The index of user `key` (by the id's bytes), without interning.
     func userIndex(of key: UserKey) -> UInt32? {
         if indexedUsers == userKeys.count { return userIndex[key] }
         // Users are missing from the dictionary only while every user is printable ASCII and
@@ -281,8 +283,8 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             return .some(userByteIndex.find(pool: pool, raw, hash: userByteIndex.hash(pool: pool, raw)))
         }
         if let found { return found }
-        // Another spelling of an ASCII id (e.g. U+212A KELVIN SIGN for K): the dictionary,
-        // then the users it lacks (``indexAllUsers()`` first spares the search).
+        // A non-ASCII id: the dictionary, then the users it lacks (``indexAllUsers()`` first
+        // spares the search).
         if let i = userIndex[key] { return i }
         for i in indexedUsers..<userKeys.count where userKeys[i] == key { return UInt32(i) }
         return nil
@@ -991,9 +993,9 @@ struct TicketTable: Sendable {
 
 /// The fast path's users by the raw bytes of their (printable ASCII) id: an open-addressing
 /// table of `(hash tag, spelling)` words over the id bytes kept in one arena, so a lookup
-/// builds no `String` and no ``UserKey``. It only caches ``CompactReplay``'s `UserKey`
-/// dictionary: a miss asks that (which has `String`'s canonical equality) and records the
-/// spelling, so two spellings of one user map to the same index.
+/// builds no `String` and no ``UserKey``. It stands for ``CompactReplay``'s `UserKey`
+/// dictionary while every id is printable ASCII; once that dictionary is complete, a miss
+/// asks it and records the answer.
 struct UserByteIndex: Sendable {
     private struct Spelling: Sendable {
         var start: UInt32
