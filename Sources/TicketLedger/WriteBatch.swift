@@ -219,7 +219,7 @@ struct UserRecords {
     private var writer: BinaryWriter
     /// Where each record's key and value start in `writer.bytes` (the value ends where the
     /// next record's key starts).
-    private var records: [(key: UInt32, value: UInt32)] = []
+    private var records: [(key: Int, value: Int)] = []
 
     init(capacity: Int) {
         writer = BinaryWriter(capacity: capacity * 96)
@@ -227,9 +227,9 @@ struct UserRecords {
     }
 
     mutating func append(_ key: UserKey, _ state: UserState) {
-        let keyStart = UInt32(writer.bytes.count)
+        let keyStart = writer.bytes.count
         key.write(into: &writer)
-        let valueStart = UInt32(writer.bytes.count)
+        let valueStart = writer.bytes.count
         state.write(into: &writer)
         records.append((keyStart, valueStart))
     }
@@ -237,12 +237,12 @@ struct UserRecords {
     /// Puts every record into `db`, in LMDB's key order (bytes compared as `memcmp`, the
     /// shorter first on a tie).
     mutating func putInKeyOrder(_ txn: Transaction, _ db: Database) throws {
-        let end = UInt32(writer.bytes.count)
+        let end = writer.bytes.count
         var bounds: [(key: Range<Int>, value: Range<Int>)] = []
         bounds.reserveCapacity(records.count)
         for (i, record) in records.enumerated() {
             let next = i + 1 < records.count ? records[i + 1].key : end
-            bounds.append((Int(record.key)..<Int(record.value), Int(record.value)..<Int(next)))
+            bounds.append((record.key..<record.value, record.value..<next))
         }
         try writer.bytes.withUnsafeBytes { (arena: UnsafeRawBufferPointer) throws in
             guard let base = arena.baseAddress else { return }
