@@ -89,6 +89,27 @@ struct PurgeTests {
         #expect(audit.ok, "\(audit.findings)")
     }
 
+    @Test("a sweep reads a bounded number of tickets: settled ones behind many live ones of a long-lived pool wait until those settle")
+    func boundedScan() throws {
+        let store = try AuditStore()
+        let ledger = try store.live
+        let long = PoolID.test("pool-day")
+        try ledger.configurePool(long, policy: PoolPolicy(ticketLifetime: .seconds(86_400)), secret: secret)
+        let live = try (0..<20).map { _ in try ledger.issueTicket(IssueRequest(pool: long, user: .test("u0"))) }
+        let short = try ledger.seed(pool: Self.pool, tickets: 3, policy: PoolPolicy(ticketLifetime: .seconds(60)))
+        for t in short { #expect(try ledger.redeem(ticket: t.ticket.text, pool: Self.pool, secret: secret).document != nil) }
+        store.clock.advance(by: .seconds(60) + Ledger.ticketGracePeriod)
+        // limit 1: at most 8 tickets read, all live ones of the long pool.
+        #expect(try ledger.expireDue(limit: 1) == 0)
+        for t in short { #expect(try ledger.ticketState(t.ticket.locator)?.status == .consumed) }
+        // A limit whose budget reaches past the live ones drops the settled ones.
+        #expect(try ledger.expireDue(limit: 3) == 0)
+        for t in short { #expect(try ledger.ticketState(t.ticket.locator) == nil) }
+        for t in live { #expect(try ledger.ticketState(t.ticket.locator)?.status == .issued) }
+        let audit = try store.audit()
+        #expect(audit.ok, "\(audit.findings)")
+    }
+
     @Test("a ticket consumed after the users checkpoint and purged before the next one: reopening still catches the users up")
     func purgedTicketInUsersTail() throws {
         let store = try AuditStore()
