@@ -1,0 +1,128 @@
+import LMDB
+
+extension Auditor {
+    static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
+        // tickets
+        var seen = 0
+        var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
+        defer { trimmer.trim() }
+        try txn.forEachEntry(store.layout.tickets) { e in
+            trimmer.saw(e.value)
+            guard let sequence = UInt64(bigEndianBytes: e.key) else {
+                findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
+                return true
+            }
+            if replay.ticketRecordMatches(sequence, e.value) {
+                seen += 1
+                return true
+            }
+            let locator = TicketLocator(sequence: sequence)
+            // Only a ticket the replay has counts as seen (an extra one must not hide a missing one).
+            let rebuilt = try replay.ticket(locator)
+            if rebuilt != nil { seen += 1 }
+            let stored: TicketState
+            do {
+                stored = try TicketState(decoding: e.value)
+            } catch {
+                findings.add(head, "projection-tickets", "ticket \(locator): \(error)")
+                return true
+            }
+            guard let rebuilt else {
+                findings.add(head, "projection-tickets", "ticket \(locator) is stored but the replay has no such ticket")
+                return true
+            }
+            let fields = differingFields(stored, rebuilt)
+            if !fields.isEmpty {
+                findings.add(head, "projection-tickets", "ticket \(locator) differs from the replay in \(fields.joined(separator: ", "))")
+            }
+            return true
+        }
+        if seen != replay.tickets.count {
+            var locators: [UInt64] = []
+            replay.tickets.forEach { locators.append($0.locator) }
+            for sequence in locators.sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
+                findings.add(head, "projection-tickets", "ticket \(TicketLocator(sequence: sequence)) is missing from the stored projection")
+            }
+        }
+        // pools
+        var poolsSeen = 0
+        try txn.forEachEntry(store.layout.pools) { e in
+            let id = PoolID(unchecked: String(decoding: e.key, as: UTF8.self))
+            let rebuilt = try replay.pool(id)
+            if rebuilt != nil { poolsSeen += 1 }  // an extra pool must not hide a missing one
+            let stored: PoolState
+            do {
+                stored = try PoolState(decoding: e.value)
+            } catch {
+                findings.add(head, "projection-pools", "pool '\(id)': \(error)")
+                return true
+            }
+            guard let rebuilt else {
+                findings.add(head, "projection-pools", "pool '\(id)' is stored but was never configured")
+                return true
+            }
+            var fields: [String] = []
+            if stored.policy != rebuilt.policy { fields.append("policy") }
+            if stored.secret != rebuilt.secret { fields.append("secret digest") }
+            if stored.configuredAt != rebuilt.configuredAt { fields.append("configuredAt") }
+            if !fields.isEmpty {
+                findings.add(head, "projection-pools", "pool '\(id)' differs from the replay in \(fields.joined(separator: ", "))")
+            }
+            return true
+        }
+        let configured = replay.configuredPools
+        if poolsSeen != configured.count {
+            for id in configured.sorted() where try txn.withValue(store.layout.pools, key: Array(id.rawValue.utf8), { $0 == nil }) {
+                findings.add(head, "projection-pools", "pool '\(id)' is missing from the stored projection")
+            }
+        }
+        // the expiry index
+        var dueSeen = 0
+        try txn.forEachEntry(store.layout.due) { e in
+            guard e.key.count == 16,
+                  let expires = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[0..<8])),
+                  let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[8..<16]))
+            else {
+                findings.add(head, "projection-due", "an expiry index key is not 16 bytes")
+                return true
+            }
+            let due = DueEntry(expiresAt: Int64(bitPattern: expires), locator: sequence)
+            if replay.isDue(due) {
+                dueSeen += 1  // an extra entry must not hide a missing one
+            } else {
+                findings.add(head, "projection-due", "the expiry index lists ticket \(TicketLocator(sequence: sequence)) at \(Timestamp(millisecondsSince1970: due.expiresAt)), which the replay has not due")
+            }
+            return true
+        }
+        if dueSeen != replay.issuedCount {
+            let missing = replay.dueEntries
+            for due in missing where try txn.withValue(store.layout.due, key: due.key, { $0 == nil }) {
+                findings.add(head, "projection-due", "ticket \(TicketLocator(sequence: due.locator)) is missing from the expiry index")
+            }
+        }
+    }
+
+    static func differingFields(_ a: UserState, _ b: UserState) -> [String] {
+        var out: [String] = []
+        if a.profile != b.profile { out.append("profile") }
+        if a.signedUp != b.signedUp { out.append("signedUp") }
+        if a.loginsCount != b.loginsCount { out.append("loginsCount (\(a.loginsCount) stored, \(b.loginsCount) replayed)") }
+        if a.lastLogin != b.lastLogin { out.append("lastLogin") }
+        if a.lastIP != b.lastIP { out.append("lastIP") }
+        return out
+    }
+
+    static func differingFields(_ a: TicketState, _ b: TicketState) -> [String] {
+        var out: [String] = []
+        if a.status != b.status { out.append("status (\(a.status.rawValue) stored, \(b.status.rawValue) replayed)") }
+        if a.pool != b.pool { out.append("pool") }
+        if a.user != b.user { out.append("user") }
+        if a.issuedAt != b.issuedAt { out.append("issuedAt") }
+        if a.expiresAt != b.expiresAt { out.append("expiresAt") }
+        if a.consumedAt != b.consumedAt { out.append("consumedAt") }
+        if a.expiredAt != b.expiredAt { out.append("expiredAt") }
+        if a.ip != b.ip { out.append("ip") }
+        if a.verifierDigest != b.verifierDigest { out.append("verifier digest") }
+        return out
+    }
+}

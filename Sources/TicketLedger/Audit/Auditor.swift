@@ -1,0 +1,80 @@
+import Dispatch
+import LMDB
+
+/// The audit: a replay of the whole log into fresh in-memory projections (the same
+/// ``Projector`` as the live path) plus the checks of issue 3. Reads only, in read transactions.
+///
+/// Two threads share the work: one recomputes the hash chain, the other decodes, applies and
+/// checks the rules; each streams the log through its own cursor and keeps no events.
+enum Auditor {
+    static func run(_ store: StoreHandle, options: AuditOptions) throws(LedgerError) -> AuditReport {
+        let started = monotonicNanoseconds()
+        let channel = EventChannel()
+        return try store.read { txn -> AuditReport in
+            let meta = try store.meta(txn)
+            let done = DispatchSemaphore(value: 0)
+            var replay = CompactReplay()
+            try reserveRoom(&replay, store: store, txn: txn)
+            let preparer = replay.makePreparer()
+            DispatchQueue.global(qos: .userInitiated).async {
+                let result = Result { () throws(LedgerError) in
+                    try readChainAndDecode(
+                        store, through: meta.head.sequence, expect: options.expectedDigest, limit: options.maxFindings,
+                        preparer: preparer, into: channel)
+                }
+                channel.finish(result)
+                done.signal()
+            }
+            var findings = FindingList(limit: options.maxFindings)
+            let pending: PendingUsers?
+            do {
+                pending = try replayAndCheck(
+                    store, txn: txn, meta: meta, options: options, started: started, channel: channel, replay: &replay,
+                    findings: &findings)
+            } catch {
+                channel.cancel()
+                channel.handOver(nil, snapshot: 0)
+                done.wait()
+                throw error
+            }
+            done.wait()
+            let verified = try channel.outcome()
+            if !verified.ticketsCompared {
+                try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
+            }
+            if let pending {
+                pending.chunks.collect(into: &findings)
+                try findMissingUsers(
+                    store, txn: txn, replay: replay, at: pending.at, seen: pending.seen + verified.usersSeen, findings: &findings)
+            }
+            var all = verified.findings.items + findings.items
+            all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
+            let kept = Array(all.prefix(options.maxFindings))
+            return AuditReport(
+                events: meta.head.sequence, head: meta.head, computedHead: verified.computedHead,
+                usersCheckpoint: meta.usersSequence, findings: kept,
+                findingsOmitted: verified.findings.omitted + findings.omitted + (all.count - kept.count),
+                seconds: Double(monotonicNanoseconds() - started) / 1e9)
+        }
+    }
+
+    /// Sizes `replay` for the projections the store holds (the replay should end the same): at
+    /// most one record per 16 bytes of the map in use, whatever a damaged count says.
+    static func reserveRoom(_ replay: inout CompactReplay, store: StoreHandle, txn: Transaction) throws {
+        let limit = try store.environment.info().usedBytes / 16
+        let tickets = try txn.count(store.layout.tickets)
+        let users = try txn.statistics(store.layout.users)
+        let userBytes = users.pages * users.pageSize
+        replay.reserve(tickets: min(tickets, limit), users: min(users.entries, limit), profileBytes: min(userBytes, limit))
+    }
+
+    struct ChainResult: Sendable {
+        var findings: FindingList
+        var computedHead: ChainHead
+        /// Whether the reading thread compared the tickets, pools and expiry index (its
+        /// findings then include theirs).
+        var ticketsCompared = false
+        /// Stored users the reading thread compared (chunks of ``UserChunks``).
+        var usersSeen = 0
+    }
+}

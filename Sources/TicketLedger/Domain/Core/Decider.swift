@@ -1,0 +1,62 @@
+/// `decide(command, state, policy, now)`: pure functions from a command and the state it
+/// concerns to the events to append, or a refusal.
+enum Decider {
+    /// Decides a redemption. The order of checks is part of the contract: the secret is
+    /// checked before the ticket's state, and another pool's ticket looks `unknown`, so a
+    /// caller without the right secret or pool learns nothing about a ticket.
+    ///
+    /// `secretMatches` says whether a secret is the one a pool's digest was made from (by
+    /// default by digesting it; the writer remembers one it already checked).
+    static func redeem(
+        presented ticket: Ticket?, pool: PoolID, secret: String?,
+        poolState: PoolState?, ticketState: TicketState?, now: Timestamp,
+        secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
+    ) -> RedeemDecision {
+        guard let ticket else { return .reject(.malformed, record: nil) }
+        // The ledger "knows" a ticket only when the verifier matches: a guessed locator alone
+        // is a made-up ticket, counted but never logged.
+        let known = ticketState.map { $0.verifierDigest.constantTimeEquals(ticket.verifierDigest) } ?? false
+        func reject(_ told: RejectionReason, recorded: RejectionReason? = nil) -> RedeemDecision {
+            guard known else { return .reject(told, record: nil) }
+            return .reject(told, record: RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
+        }
+        guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
+        if poolState.policy.secretRequired {
+            guard let secret, !secret.isEmpty else { return reject(.secretRequired) }
+            guard let digest = poolState.secret, secretMatches(digest, secret) else { return reject(.secretMismatch) }
+        }
+        guard known, let state = ticketState else { return .reject(.unknown, record: nil) }
+        guard state.pool == pool else { return reject(.unknown, recorded: .wrongPool) }
+        switch state.status {
+        case .consumed: return reject(.alreadyConsumed)
+        case .expired: return reject(.expired)
+        case .issued: break
+        }
+        guard now < state.expiresAt else { return reject(.expired) }
+        return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator))
+    }
+
+    /// Decides an issue: refused when the pool was never configured.
+    static func issue(
+        _ request: IssueRequest, ip: IPAddress?, verifierDigest: SHA256Digest, poolState: PoolState?, now: Timestamp
+    ) -> Result<TicketIssued, LedgerError> {
+        guard let poolState else { return .failure(.poolNotConfigured(request.pool)) }
+        return .success(TicketIssued(
+            pool: request.pool, at: now, user: request.user, verifierDigest: verifierDigest, profile: request.profile,
+            ip: ip, getPhone: request.getPhone, expiresAt: now.advanced(by: poolState.policy.ticketLifetime)))
+    }
+
+    /// Decides a pool configuration: a pool that requires a secret must be given one.
+    static func configurePool(
+        _ pool: PoolID, policy: PoolPolicy, secret: String?, now: Timestamp
+    ) -> Result<PoolConfigured, LedgerError> {
+        guard PoolPolicy.lifetimeBounds.contains(policy.ticketLifetime) else {
+            return .failure(.invalidArgument("lifetime", "must be between 1 s and 86400 s"))
+        }
+        if let secret, secret.isEmpty || secret.utf8.count > 1024 {
+            return .failure(.invalidArgument("secret", "must be 1 to 1024 bytes"))
+        }
+        if policy.secretRequired && secret == nil { return .failure(.secretMissingForPool(pool)) }
+        return .success(PoolConfigured(pool: pool, at: now, policy: policy, secret: secret.map(SecretDigest.make(for:))))
+    }
+}

@@ -1,0 +1,114 @@
+/// `apply(event, to: projections)`: how each event changes the projections. Pure apart
+/// from the projections it is handed; the live path and replay both use it.
+///
+/// It comes in two halves so that the users projection can be caught up on its own from
+/// the log tail (see `UsersView`): the users half needs only the consumed ticket's
+/// unchanging fields (pool, user, IP), which the tickets half returns.
+enum Projector {
+    static func apply(
+        _ event: LedgerEvent, sequence: UInt64, tickets: inout some TicketProjections, users: inout some UserProjections
+    ) throws {
+        let ticket = try applyToTickets(event, sequence: sequence, to: &tickets)
+        try applyToUsers(event, sequence: sequence, ticket: ticket, to: &users)
+    }
+
+    /// Applies the tickets half; returns the ticket a `TicketConsumed` consumed (else `nil`).
+    @discardableResult
+    static func applyToTickets(_ event: LedgerEvent, sequence: UInt64, to p: inout some TicketProjections) throws -> TicketState? {
+        switch event {
+        case .poolConfigured(let e):
+            try p.setPool(PoolState(policy: e.policy, secret: e.secret, configuredAt: e.at), for: e.pool)
+            return nil
+
+        case .ticketIssued(let e):
+            let locator = TicketLocator(sequence: sequence)
+            try p.setTicket(
+                TicketState(
+                    status: .issued, pool: e.pool, user: e.user, issuedAt: e.at, expiresAt: e.expiresAt,
+                    consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest),
+                for: locator)
+            try p.setDue(locator, at: e.expiresAt, true)
+            return nil
+
+        case .ticketConsumed(let e):
+            guard var ticket = try p.ticket(e.locator) else {
+                throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
+            }
+            guard ticket.status == .issued else {
+                throw InconsistentEvent(sequence: sequence, rule: "single-use", detail: "ticket \(e.locator) is already \(ticket.status.rawValue)")
+            }
+            guard ticket.pool == e.pool else {
+                throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(e.locator) of pool '\(ticket.pool)' consumed in pool '\(e.pool)'")
+            }
+            ticket.status = .consumed
+            ticket.consumedAt = e.at
+            try p.setTicket(ticket, for: e.locator)
+            try p.setDue(e.locator, at: ticket.expiresAt, false)
+            return ticket
+
+        case .ticketExpired(let e):
+            guard var ticket = try p.ticket(e.locator) else {
+                throw InconsistentEvent(sequence: sequence, rule: "expire-without-issue", detail: "ticket \(e.locator) was never issued")
+            }
+            guard ticket.status == .issued else {
+                throw InconsistentEvent(sequence: sequence, rule: "expire-once", detail: "ticket \(e.locator) is already \(ticket.status.rawValue)")
+            }
+            ticket.status = .expired
+            ticket.expiredAt = e.at
+            try p.setTicket(ticket, for: e.locator)
+            try p.setDue(e.locator, at: ticket.expiresAt, false)
+            return nil
+
+        case .redemptionRejected:
+            return nil  // recorded in the log for audit; no projection changes
+
+        case .ticketsPurged(let e):
+            for locator in e.locators {
+                guard let ticket = try p.ticket(locator) else {
+                    throw InconsistentEvent(sequence: sequence, rule: "purge-unknown-ticket", detail: "ticket \(locator) is not in the projection")
+                }
+                guard ticket.status != .issued else {
+                    throw InconsistentEvent(sequence: sequence, rule: "purge-live-ticket", detail: "ticket \(locator) is still issued")
+                }
+                guard ticket.pool == e.pool else {
+                    throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(locator) of pool '\(ticket.pool)' purged in pool '\(e.pool)'")
+                }
+                try p.removeTicket(locator)
+            }
+            return nil
+        }
+    }
+
+    /// Applies the users half. `ticket` is the consumed ticket for a `TicketConsumed`.
+    static func applyToUsers(_ event: LedgerEvent, sequence: UInt64, ticket: TicketState?, to p: inout some UserProjections) throws {
+        switch event {
+        case .ticketIssued(let e):
+            try p.updateUser(UserKey(pool: e.pool, user: e.user)) { existing in
+                var profile = e.profile
+                if existing == nil {
+                    if !e.getPhone { profile.phone = nil }
+                    existing = UserState(profile: profile, signedUp: e.at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+                } else {
+                    if !e.getPhone { profile.phone = existing?.profile.phone }
+                    existing?.profile = profile
+                }
+            }
+
+        case .ticketConsumed(let e):
+            guard let ticket else {
+                throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
+            }
+            try p.updateUser(UserKey(pool: ticket.pool, user: ticket.user)) { user in
+                guard user != nil else {
+                    throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
+                }
+                user?.loginsCount += 1
+                user?.lastLogin = e.at
+                user?.lastIP = ticket.ip
+            }
+
+        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged:
+            break
+        }
+    }
+}

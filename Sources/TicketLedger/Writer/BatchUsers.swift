@@ -1,0 +1,41 @@
+/// A write batch's users: its own changes, over the overlay as the batch began, over the
+/// `users` database.
+struct BatchUsers: UserProjections {
+    var changes: [UserKey: UserState]
+    var snapshot: UsersView.Overlay
+    let tickets: LMDBProjections
+
+    init(snapshot: UsersView.Overlay, tickets: LMDBProjections, expectedChanges: Int) {
+        self.snapshot = snapshot
+        self.tickets = tickets
+        self.changes = Dictionary(minimumCapacity: expectedChanges)
+    }
+
+    func user(_ key: UserKey) throws -> UserState? {
+        if let user = changes[key] ?? snapshot.user(key) { return user }
+        return try tickets.checkpointedUser(key)
+    }
+
+    mutating func setUser(_ state: UserState, for key: UserKey) throws {
+        changes[key] = state
+    }
+
+    /// Changes the user in place in `changes` (no copy of the state in and out, as the default
+    /// `user` then `setUser` would make: a login touches every redeemed user once).
+    mutating func updateUser(_ key: UserKey, _ body: (inout UserState?) throws -> Void) throws {
+        if changes[key] == nil {
+            guard let current = try snapshot.user(key) ?? tickets.checkpointedUser(key) else {
+                var created: UserState?
+                try body(&created)
+                if let created { changes[key] = created }
+                return
+            }
+            changes[key] = current
+        }
+        try body(&changes[key])
+    }
+
+    /// Users that differ from the `users` database: the overlay's dirty ones and this batch's
+    /// (an upper bound: a dirty user changed again counts twice), for the checkpoint policy.
+    var dirtyCount: Int { snapshot.dirtyCount + changes.count }
+}

@@ -1,0 +1,7 @@
+/// What a command came to.
+enum Reply: Sendable {
+    case configured
+    case issued(IssuedTicket)
+    case redeemed(RedeemReply)
+    case expired(Int)
+}

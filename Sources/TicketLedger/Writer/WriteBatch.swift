@@ -1,0 +1,173 @@
+import LMDB
+import Synchronization
+
+/// The commands run in one write transaction: each is decided against the state left by
+/// the ones before it, its events appended to the log and applied to the projections.
+/// Nothing is visible to anyone until the transaction commits.
+struct WriteBatch {
+    private let txn: Transaction
+    private let layout: StoreLayout
+    private var tickets: CachedTickets
+    private(set) var users: BatchUsers
+    private let clock: any LedgerClock
+    private let path: String
+    private var meta: StoreMeta
+    private let startMeta: StoreMeta
+    /// The sequence the log stood at when the batch began.
+    var startSequence: UInt64 { startMeta.head.sequence }
+    /// Whether `checkpointUsers` ran in this batch.
+    private(set) var checkpointed = false
+    /// The last secret a pool's digest accepted in this batch (forgotten with the batch).
+    private var acceptedSecret: SecretDigest.Accepted?
+
+    /// Opens a batch in `txn`, first bringing `usersView` up to what the transaction sees
+    /// (another process may have appended since our last batch).
+    init(
+        txn: Transaction, layout: StoreLayout, path: String, clock: any LedgerClock, usersView: UsersView, expectedChanges: Int = 0
+    ) throws {
+        self.txn = txn
+        self.layout = layout
+        self.path = path
+        self.clock = clock
+        let tickets = LMDBProjections(txn: txn, layout: layout, path: path)
+        self.tickets = CachedTickets(store: tickets)
+        let meta = try tickets.meta()
+        self.meta = meta
+        self.startMeta = meta
+        let snapshot = try usersView.state.withLock { overlay in
+            try UsersView.catchUp(&overlay, with: tickets, meta: meta)
+            return overlay
+        }
+        self.users = BatchUsers(snapshot: snapshot, tickets: tickets, expectedChanges: expectedChanges)
+    }
+
+    /// Where the log stands now.
+    var head: ChainHead { meta.head }
+    /// The tickets side as this batch sees it (for the sweeper's purge, `WriteBatch+Purge.swift`).
+    var projections: LMDBProjections { tickets.store }
+
+    /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.
+    @discardableResult
+    mutating func append(_ event: LedgerEvent) throws -> UInt64 {
+        let sequence = meta.head.sequence + 1
+        let (record, hash) = EventCodec.record(of: event, after: meta.head.hash)
+        try txn.put(layout.events, key: IntegerKey(sequence), value: record, append: true)
+        try Projector.apply(event, sequence: sequence, tickets: &tickets, users: &users)
+        meta.head = ChainHead(sequence: sequence, hash: hash)
+        return sequence
+    }
+
+    /// Runs one command. Throws only when the store fails (the whole batch is then abandoned);
+    /// a command the rules refuse comes back as a failure, and the batch goes on.
+    mutating func run(_ command: Command) throws -> Result<Reply, LedgerError> {
+        switch command {
+        case let .configurePool(pool, policy, secret):
+            switch Decider.configurePool(pool, policy: policy, secret: secret, now: clock.now()) {
+            case .success(let event):
+                try append(.poolConfigured(event))
+                return .success(.configured)
+            case .failure(let error):
+                return .failure(error)
+            }
+        case let .issue(request, ip):
+            return try issue(request, ip: ip).map(Reply.issued)
+        case let .redeem(ticket, pool, secret):
+            return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret)))
+        case let .expireDue(limit, grace):
+            return .success(.expired(try expireDue(limit: limit, grace: grace)))
+        }
+    }
+
+    mutating func issue(_ request: IssueRequest, ip: IPAddress?) throws -> Result<IssuedTicket, LedgerError> {
+        let ticket = Ticket.random(at: TicketLocator(sequence: meta.head.sequence + 1))
+        let decision = Decider.issue(
+            request, ip: ip, verifierDigest: ticket.verifierDigest, poolState: try tickets.pool(request.pool),
+            now: clock.now())
+        switch decision {
+        case .success(let event):
+            try append(.ticketIssued(event))
+            return .success(IssuedTicket(ticket: ticket, expiresAt: event.expiresAt, issuedAt: event.at))
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+
+    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> RedeemReply {
+        let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
+        let remembered = acceptedSecret
+        var accepted: SecretDigest.Accepted?
+        let decision = Decider.redeem(
+            presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
+            ticketState: ticketState, now: clock.now(),
+            secretMatches: { digest, secret in
+                if remembered?.matches(secret, for: digest) == true { return true }
+                guard digest.matches(secret) else { return false }
+                accepted = SecretDigest.Accepted(digest: digest, secret: secret)
+                return true
+            })
+        if let accepted { acceptedSecret = accepted }
+        switch decision {
+        case .consume(let event):
+            try append(.ticketConsumed(event))
+            guard let state = ticketState, let user = try users.user(UserKey(pool: pool, user: state.user)) else {
+                throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
+            }
+            return .consumed(state.user, user)
+        case .reject(let reason, let record):
+            if let record { try append(.redemptionRejected(record)) }
+            return .rejected(RedemptionRejection(reason))
+        }
+    }
+
+    /// Expires up to `limit` issued tickets whose expiry is at or before now, oldest first,
+    /// then drops up to `limit` settled tickets whose `expiresAt` plus `grace` has passed.
+    mutating func expireDue(limit: Int, grace: Duration) throws -> Int {
+        let now = clock.now()
+        var due: [TicketLocator] = []
+        try txn.withCursor(layout.due) { cursor in
+            var entry = try cursor.first()
+            while let e = entry, due.count < limit {
+                guard e.key.count == 16,
+                      let expiresAt = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[0..<8])),
+                      let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[8..<16]))
+                else { throw LedgerError.corrupted(path: path, detail: "an expiry index key is not 16 bytes") }
+                guard Int64(bitPattern: expiresAt) <= now.millisecondsSince1970 else { break }
+                due.append(TicketLocator(sequence: sequence))
+                entry = try cursor.next()
+            }
+        }
+        for locator in due {
+            guard let state = try tickets.ticket(locator), state.status == .issued else {
+                throw LedgerError.corrupted(path: path, detail: "the expiry index lists ticket \(locator), which is not issued")
+            }
+            try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
+        }
+        try purgeSettled(now: now, limit: limit, grace: grace)
+        return due.count
+    }
+
+    /// Whether the users overlay is big enough (or old enough) to checkpoint now.
+    func checkpointDue(_ policy: CheckpointPolicy) -> Bool {
+        users.dirtyCount >= policy.users
+            || meta.head.sequence - meta.usersSequence >= policy.events
+    }
+
+    /// Writes every user the overlay (its dirty ones) and this batch changed to the `users` database, and
+    /// records that it now reflects the log up to the head.
+    mutating func checkpointUsers() throws {
+        var records = UserRecords(capacity: users.snapshot.dirtyCount + users.changes.count)
+        for key in users.snapshot.dirtyKeys where users.changes[key] == nil {
+            if let entry = users.snapshot.users[key] { records.append(key, entry.state) }
+        }
+        for (key, user) in users.changes { records.append(key, user) }
+        try records.putInKeyOrder(txn, layout.users)
+        meta.usersSequence = meta.head.sequence
+        checkpointed = true
+    }
+
+    /// Writes the new head (and checkpoint) to `meta`; call once, after the last command.
+    func finish() throws {
+        guard meta != startMeta else { return }
+        try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import TicketLedger
+
+/// A store written by an earlier build (format 1, `Fixtures/store-format-1`, made by
+/// `scripts/make-store-fixture`) opens, audits clean and keeps working with this one.
+@Suite("Stores written before")
+struct StoreFormatFixtureTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/store-format-1").path
+
+    /// One line of `live-tickets.txt`: a ticket still issued in the fixture.
+    struct LiveTicket {
+        var pool: PoolID
+        var ticket: String
+        var secret: String?
+        var user: UserID
+        var loginsAfter: UInt64
+    }
+
+    static func liveTickets() throws -> [LiveTicket] {
+        let text = try String(contentsOfFile: fixture + "/live-tickets.txt", encoding: .utf8)
+        return try text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            let f = line.split(separator: " ").map(String.init)
+            try #require(f.count == 5)
+            return LiveTicket(
+                pool: try PoolID(f[0]), ticket: f[1], secret: f[2] == "-" ? nil : f[2], user: try UserID(f[3]),
+                loginsAfter: try #require(UInt64(f[4])))
+        }
+    }
+
+    /// A copy of the fixture in a fresh directory (tests write to it).
+    static func copy() throws -> (root: String, store: String) {
+        let root = NSTemporaryDirectory() + "ticket-ledger-fixture-\(UUID().uuidString)"
+        let store = root + "/store"
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture + "/data.mdb", toPath: store + "/data.mdb")
+        return (root, store)
+    }
+
+    @Test("the fixture audits clean, at the head it was made with")
+    func auditsClean() throws {
+        let (root, store) = try Self.copy()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let expected = try String(contentsOfFile: Self.fixture + "/digest.txt", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let reader = try LedgerReader.open(at: store)
+        defer { reader.close() }
+        let report = try reader.audit()
+        #expect(report.ok, "findings: \(report.findings)")
+        #expect(report.events == 15)
+        #expect(report.head.description == expected)
+        #expect(report.computedHead == report.head)
+    }
+
+    @Test("its live tickets redeem once, its settled ones stay settled, and it takes new events")
+    func keepsWorking() throws {
+        let (root, store) = try Self.copy()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let live = try Self.liveTickets()
+        #expect(live.count == 3)
+        // Redeem at a moment the log supplies: a second after the last ticket was issued.
+        let reader = try LedgerReader.open(at: store)
+        var latestIssue = Timestamp(millisecondsSince1970: 0)
+        for t in live {
+            let locator = try #require(Ticket(t.ticket)).locator
+            let state = try #require(try reader.ticketReport(locator).state)
+            #expect(state.status == .issued)
+            latestIssue = max(latestIssue, state.issuedAt)
+        }
+        reader.close()
+
+        let clock = ManualClock(latestIssue.advanced(by: .seconds(1)))
+        let ledger = try Ledger.open(at: store, clock: clock)
+        for t in live {
+            let outcome = try ledger.redeem(ticket: t.ticket, pool: t.pool, secret: t.secret)
+            let document = try #require(outcome.document, "\(t.ticket): \(outcome)")
+            #expect(document.id == t.user.rawValue)
+            #expect(document.loginsCount == t.loginsAfter)
+            #expect(document.lastLogin == clock.now())
+            #expect(try ledger.redeem(ticket: t.ticket, pool: t.pool, secret: t.secret).rejection?.reason == .alreadyConsumed)
+        }
+        // u1's first login kept its phone (issued with getPhone); the second issue did not ask for it.
+        let u1 = try #require(try ledger.userDocument(pool: .test("app1"), user: .test("u1")))
+        #expect(u1.phone == "176xxxx6754")
+        #expect(u1.nickname == "Ann B")
+        #expect(u1.lastIP == "::ffff:192.168.0.107")
+        // The purged tickets of the short pool are unknown now, and new events follow the old ones.
+        let issued = try ledger.issueTicket(IssueRequest(pool: .test("open"), user: .test("guest"), ip: "10.1.2.3"))
+        #expect(issued.ticket.locator.sequence == 15 + UInt64(live.count) * 2 + 1)
+        ledger.close()
+
+        let after = try LedgerReader.open(at: store)
+        defer { after.close() }
+        let report = try after.audit()
+        #expect(report.ok, "findings: \(report.findings)")
+        #expect(report.events == 15 + UInt64(live.count) * 2 + 1)
+    }
+}
