@@ -23,7 +23,7 @@ import Synchronization
 /// case .rejected(let why): refuse(because: why.reason)  // alreadyConsumed, expired, …
 /// }
 /// ```
-public final class Ledger: Sendable {
+public final class Ledger: LedgerReading {
     /// How an open store behaves.
     public struct Options: Sendable {
         /// How durably each commit reaches the disk (default `.durable`).
@@ -96,14 +96,14 @@ public final class Ledger: Sendable {
         case .noMetaSync: env.sync = .noMetaSync
         case .none: env.sync = .none
         }
-        let (environment, layout, canonical) = try openStore(path: path, create: create, options: env)
+        let opened = try StoreOpener.open(path: path, access: .readWrite(create: create), options: env)
         let engine = Engine(
-            path: path, canonicalPath: canonical, environment: environment, layout: layout, clock: clock,
+            opened: opened, clock: clock,
             logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
             faultInjector: options.faultInjector)
         do {
             // Catch the users overlay up with the log tail now, not on the first request.
-            _ = try engine.read { txn in try engine.users.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")), txn: txn, layout: layout) }
+            _ = try engine.read { txn in try engine.users.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")), txn: txn, layout: engine.layout) }
         } catch {
             engine.shutDown(checkpoint: false)
             throw error
@@ -112,7 +112,7 @@ public final class Ledger: Sendable {
         let ledger = Ledger(engine: engine, queue: queue)
         if let queue {
             let done = ledger.writerDone
-            let rc = startThread(named: "ledger-writer") { [engine] in
+            let rc = POSIX.startThread(named: "ledger-writer") { [engine] in
                 engine.writerLoop(queue)
                 done.signal()
             }
@@ -245,12 +245,6 @@ public final class Ledger: Sendable {
 
     // MARK: - Reads
 
-    /// The chain head: the last sequence number and its hash, to keep elsewhere for audits.
-    public func head() throws(LedgerError) -> ChainHead {
-        try checkOpen()
-        return try engine.read { txn in try LMDBProjections(txn: txn, layout: engine.layout, path: path).meta().head }
-    }
-
     /// The state of the ticket at `locator`, or `nil` when the ledger holds none.
     public func ticketState(_ locator: TicketLocator) throws(LedgerError) -> TicketState? {
         try checkOpen()
@@ -264,6 +258,14 @@ public final class Ledger: Sendable {
         return try engine.read { txn in
             try engine.users.user(UserKey(pool: pool, user: user), txn: txn, layout: engine.layout)
                 .map { UserDocument(user: user, state: $0) }
+        }
+    }
+
+    /// The open store; ``LedgerError/closed`` once closed.
+    public var readAccess: LedgerReadAccess {
+        get throws(LedgerError) {
+            try checkOpen()
+            return LedgerReadAccess(store: engine.opened.handle)
         }
     }
 

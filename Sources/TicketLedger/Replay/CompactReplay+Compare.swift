@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension CompactReplay {
     /// ``Auditor/checkRules(_:sequence:replay:findings:)`` against this state, without copying it.
     func checkRules(_ event: LedgerEvent, sequence: UInt64, findings: inout FindingList) {
@@ -121,5 +115,5 @@ extension CompactReplay {
 func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     guard a.count == b.count else { return false }
     guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
-    return memcmp(pa, pb, a.count) == 0
+    return POSIX.compareBytes(pa, pb, count: a.count) == 0
 }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The projections an audit rebuilds, compactly: pools and users interned to small integers,
 /// tickets as fixed-size records keyed by locator, profiles as their encoded bytes, the expiry
 /// index derived from the tickets (an entry `(expiresAt, locator)` exactly for each ticket still
@@ -100,7 +94,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             for (i, known) in poolBytes.enumerated() where known.count == bytes.count {
                 let same = known.withUnsafeBytes { k in
                     guard let a = k.baseAddress, let b = bytes.baseAddress else { return k.count == bytes.count }
-                    return memcmp(a, b, k.count) == 0
+                    return POSIX.compareBytes(a, b, count: k.count) == 0
                 }
                 if same { return UInt32(i) }
             }
@@ -200,7 +194,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             profiles.withUnsafeMutableBytes { arena in
                 guard let base = arena.baseAddress, let src = bytes.baseAddress else { return }
                 let dst = base + u.profileStart
-                if memcmp(dst, src, bytes.count) != 0 { dst.copyMemory(from: src, byteCount: bytes.count) }
+                if POSIX.compareBytes(dst, src, count: bytes.count) != 0 { dst.copyMemory(from: src, byteCount: bytes.count) }
             }
             return
         }

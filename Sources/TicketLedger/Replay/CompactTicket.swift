@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A key of the expiry index: `(expiresAt, locator)`.
 struct DueEntry: Sendable, Hashable {
     var expiresAt: Int64

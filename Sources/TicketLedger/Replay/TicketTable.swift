@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Tickets by locator, without hashing: a locator is the sequence of its issue, so the live
 /// tickets sit in a window of recent sequences. A directory of pages (4,096 sequences each)
 /// maps a locator to a slot holding the index of its record; records live back to back and are

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The fast path's users by the raw bytes of their (printable ASCII) id: an open-addressing
 /// table of `(hash tag, spelling)` words over the id bytes kept in one arena, so a lookup
 /// builds no `String` and no ``UserKey``. It stands for ``CompactReplay``'s `UserKey`
@@ -90,7 +84,7 @@ struct UserByteIndex: Sendable {
     private func matches(_ s: Spelling, _ bytes: UnsafeRawBufferPointer) -> Bool {
         arena.withUnsafeBytes { a in
             guard let base = a.baseAddress, let other = bytes.baseAddress else { return bytes.isEmpty }
-            return memcmp(base + Int(s.start), other, bytes.count) == 0
+            return POSIX.compareBytes(base + Int(s.start), other, count: bytes.count) == 0
         }
     }
 

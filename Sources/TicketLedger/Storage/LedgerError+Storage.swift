@@ -1,9 +1,4 @@
 import LMDB
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Turns a storage failure into the ledger's error, naming the store. The one place LMDB
 /// codes become `LedgerError`s.
@@ -37,7 +32,6 @@ func ledgerError(_ error: any Error, path: String) -> LedgerError {
 
 /// Whether the file system holding `path` has less than 1 MiB left for this user.
 func fileSystemIsFull(_ path: String) -> Bool {
-    var fs = statvfs()
-    guard statvfs(path, &fs) == 0 else { return false }
-    return UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < 1 << 20
+    guard let available = POSIX.availableBytes(onFileSystemOf: path) else { return false }
+    return available < 1 << 20
 }

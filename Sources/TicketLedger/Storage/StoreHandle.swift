@@ -1,9 +1,4 @@
 import LMDB
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An open environment and its layout: what the audit, export and inspect functions work
 /// on, whether it came from a ``Ledger`` or a read-only ``LedgerReader``.

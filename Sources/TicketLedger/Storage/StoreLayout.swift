@@ -23,4 +23,11 @@ struct StoreLayout: Sendable {
     static let metaKey = Array("ledger".utf8)
     /// The store format this build writes, and the newest it opens.
     static let formatVersion: UInt16 = 1
+
+    /// The layout whose databases `database` opens, by name, in the order of ``names``.
+    static func open(_ database: (String) throws -> Database) rethrows -> StoreLayout {
+        StoreLayout(
+            events: try database("events"), tickets: try database("tickets"), users: try database("users"),
+            pools: try database("pools"), due: try database("due"), meta: try database("meta"))
+    }
 }

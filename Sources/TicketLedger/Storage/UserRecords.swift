@@ -1,9 +1,4 @@
 import LMDB
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The user records of a checkpoint, encoded into one buffer and written in key order.
 ///
@@ -44,7 +39,7 @@ struct UserRecords {
         try writer.bytes.withUnsafeBytes { (arena: UnsafeRawBufferPointer) throws in
             guard let base = arena.baseAddress else { return }
             bounds.sort { (a: (key: Range<Int>, value: Range<Int>), b: (key: Range<Int>, value: Range<Int>)) -> Bool in
-                let order = memcmp(base + a.key.lowerBound, base + b.key.lowerBound, Swift.min(a.key.count, b.key.count))
+                let order = POSIX.compareBytes(base + a.key.lowerBound, base + b.key.lowerBound, count: Swift.min(a.key.count, b.key.count))
                 return order != 0 ? order < 0 : a.key.count < b.key.count
             }
             try txn.withCursor(db) { cursor in

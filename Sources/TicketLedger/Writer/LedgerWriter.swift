@@ -6,10 +6,10 @@ import Synchronization
 
 /// Runs batches: the writer thread's loop, and the one place write transactions are made.
 final class Engine: Sendable {
-    let path: String
-    let canonicalPath: String
-    let environment: Environment
-    let layout: StoreLayout
+    let opened: OpenedStore
+    var path: String { opened.handle.path }
+    var environment: Environment { opened.handle.environment }
+    var layout: StoreLayout { opened.handle.layout }
     let clock: any LedgerClock
     let logger: Logger
     let users: UsersView
@@ -27,18 +27,15 @@ final class Engine: Sendable {
     }
 
     init(
-        path: String, canonicalPath: String, environment: Environment, layout: StoreLayout, clock: any LedgerClock,
+        opened: OpenedStore, clock: any LedgerClock,
         logger: Logger, maxBatch: Int, checkpointPolicy: CheckpointPolicy, faultInjector: (@Sendable () throws -> Void)? = nil
     ) {
-        self.path = path
-        self.canonicalPath = canonicalPath
-        self.environment = environment
-        self.layout = layout
+        self.opened = opened
         self.clock = clock
         self.logger = logger
-        self.users = UsersView(path: path)
+        self.users = UsersView(path: opened.handle.path)
         self.maxBatch = maxBatch
-        self.handsOffAcknowledgements = environment.options.sync == .none
+        self.handsOffAcknowledgements = opened.handle.environment.options.sync == .none
         self.checkpointPolicy = checkpointPolicy
         self.faultInjector = faultInjector
         self.metrics = LedgerMetrics()
@@ -114,7 +111,7 @@ final class Engine: Sendable {
     }
 
     func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
-        try StoreHandle(environment: environment, layout: layout, path: path).read(body)
+        try opened.handle.read(body)
     }
 
     /// Checkpoints the users projection (when asked) and closes the environment.
@@ -126,7 +123,6 @@ final class Engine: Sendable {
                 logger.warning("could not checkpoint the users projection on close; it will be replayed on open", metadata: ["error": "\(error)"])
             }
         }
-        environment.close()
-        _ = openStores.withLock { $0.remove(canonicalPath) }
+        opened.close()
     }
 }

@@ -1,0 +1,66 @@
+/// What a store answers to a reader: declared and implemented once, for ``Ledger`` (through
+/// its open store, beside its writer) and ``LedgerReader`` (a read-only open, beside writers
+/// in other processes). Every call runs in read transactions: writers go on meanwhile, and a
+/// call sees the store as it stood when the call began.
+///
+/// Only the two types of this library conform: ``readAccess`` is an opaque handle no one
+/// else can make.
+public protocol LedgerReading: Sendable {
+    /// The store's directory.
+    var path: String { get }
+
+    /// The open store the reads run on.
+    /// - Throws: ``LedgerError/closed`` once the ledger or reader is closed.
+    var readAccess: LedgerReadAccess { get throws(LedgerError) }
+}
+
+/// The open store behind a ``LedgerReading``: opaque, made only by this library.
+public struct LedgerReadAccess: Sendable {
+    let store: StoreHandle
+}
+
+extension LedgerReading {
+    /// The chain head: the last sequence number and its hash, to keep elsewhere for audits.
+    public func head() throws(LedgerError) -> ChainHead {
+        let store = try readAccess.store
+        return try store.read { txn in try store.meta(txn).head }
+    }
+
+    /// Replays the whole log into fresh in-memory projections and checks it; see ``AuditReport``.
+    /// The audit covers the log as it stood at its start.
+    public func audit(_ options: AuditOptions = AuditOptions()) throws(LedgerError) -> AuditReport {
+        try Auditor.run(try readAccess.store, options: options)
+    }
+
+    /// Calls `body` with each event from `first` through `last` (clamped to the head), in order.
+    public func exportEvents(from first: UInt64 = 1, through last: UInt64 = .max, _ body: (LoggedEvent) throws -> Void) throws {
+        try Exporter.run(try readAccess.store, from: first, through: last, body)
+    }
+
+    /// A ticket's state and event history.
+    public func ticketReport(_ locator: TicketLocator) throws(LedgerError) -> TicketReport {
+        try Inspector.ticket(try readAccess.store, locator)
+    }
+
+    /// A user's document and event history.
+    public func userReport(pool: PoolID, user: UserID) throws(LedgerError) -> UserReport {
+        try Inspector.user(try readAccess.store, pool: pool, user: user)
+    }
+
+    /// Counts by state, events, log size and map use.
+    public func statistics() throws(LedgerError) -> StoreStatistics {
+        try Inspector.statistics(try readAccess.store)
+    }
+
+    /// Writes a consistent, compacted copy of the store into `destination` while the store
+    /// stays in use (`mdb_env_copy2` with `MDB_CP_COMPACT`: one read transaction's snapshot).
+    ///
+    /// - Parameter destination: a directory that does not exist (it is created) or is empty.
+    /// - Throws: ``LedgerError/invalidArgument(_:_:)`` when `destination` is not an empty
+    ///   directory (a backup never overwrites), ``LedgerError/diskFull(path:)``, or another
+    ///   storage error; then no partial copy is left behind.
+    public func backup(to destination: String) throws(LedgerError) -> BackupReport {
+        let store = try readAccess.store
+        return try backupEnvironment(store.environment, path: path, to: destination)
+    }
+}

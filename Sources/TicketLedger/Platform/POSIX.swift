@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one file of `TicketLedger` that calls the C library: files and directories, clocks,
+/// threads, a lock with a condition, byte comparison. (LMDB's own calls live in the `LMDB`
+/// module.) Every function answers with a Swift value or a ``POSIX/Errno``; the callers say
+/// what it means for the store (see `StoreOpener`, `LedgerError+Storage.swift`).
+enum POSIX {
+    /// A C library error number, with its text.
+    struct Errno: Error, Hashable, CustomStringConvertible {
+        var code: Int32
+
+        /// The error the last failed call left.
+        static var current: Errno { Errno(code: errno) }
+        static let noEntry = Errno(code: ENOENT)
+        static let accessDenied = Errno(code: EACCES)
+        static let exists = Errno(code: EEXIST)
+
+        /// `strerror`'s text.
+        var description: String { String(cString: strerror(code)) }
+    }
+
+    /// What a path names.
+    enum FileKind: Hashable {
+        case directory
+        case regularFile(bytes: Int64)
+        case other
+    }
+
+    // MARK: - Files and directories
+
+    /// What `path` names (following links), or why that cannot be told.
+    static func fileKind(_ path: String) -> Result<FileKind, Errno> {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .failure(.current) }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .success(.directory)
+        case S_IFREG: return .success(.regularFile(bytes: Int64(st.st_size)))
+        default: return .success(.other)
+        }
+    }
+
+    /// Creates the directory `path` (its parent must exist) with mode 0755.
+    static func makeDirectory(_ path: String) -> Result<Void, Errno> {
+        mkdir(path, 0o755) == 0 ? .success(()) : .failure(.current)
+    }
+
+    /// Removes a file; errors are ignored (for cleaning up after a failure).
+    static func removeFile(_ path: String) { _ = unlink(path) }
+
+    /// Removes an empty directory; errors are ignored (for cleaning up after a failure).
+    static func removeDirectory(_ path: String) { _ = rmdir(path) }
+
+    /// The absolute path with every link resolved, or `nil` when it cannot be resolved.
+    static func canonicalPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Whether this process may read, write and search the directory `path`.
+    static func canReadWriteAndSearch(_ path: String) -> Bool {
+        access(path, R_OK | W_OK | X_OK) == 0
+    }
+
+    /// The bytes this user may still write on the file system holding `path`.
+    static func availableBytes(onFileSystemOf path: String) -> UInt64? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+    }
+
+    /// The names in directory `path` other than `.` and `..`, or `nil` when it cannot be read.
+    static func directoryEntries(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// `fsync`s the file or directory at `path`; the error names the call that failed.
+    static func sync(_ path: String) -> Result<Void, SyncFailure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(SyncFailure(call: "open(\(path))", errno: .current)) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { return .failure(SyncFailure(call: "fsync(\(path))", errno: .current)) }
+        return .success(())
+    }
+
+    /// Which call of ``sync(_:)`` failed, and how.
+    struct SyncFailure: Error {
+        var call: String
+        var errno: Errno
+    }
+
+    // MARK: - Clocks
+
+    /// Monotonic nanoseconds, for durations.
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// Milliseconds since the Unix epoch, from the real-time clock.
+    static func realTimeMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    // MARK: - Memory
+
+    /// `memcmp`: the order of `count` bytes at `a` and at `b` (negative, zero or positive).
+    @inline(__always)
+    static func compareBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int32 {
+        memcmp(a, b, count)
+    }
+
+    // MARK: - Threads
+
+    /// Starts a detached thread running `body` (the writer; Foundation's `Thread` is not needed).
+    /// Returns the `pthread_create` error, or 0.
+    static func startThread(named name: String, _ body: @escaping @Sendable () -> Void) -> Int32 {
+        final class Box: @unchecked Sendable {
+            // @unchecked Sendable: handed to the new thread once, never shared after.
+            let body: @Sendable () -> Void
+            let name: String
+            init(_ body: @escaping @Sendable () -> Void, _ name: String) {
+                self.body = body
+                self.name = name
+            }
+        }
+        let box = Unmanaged.passRetained(Box(body, name)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if rc == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Box>.fromOpaque(box).release()
+        }
+        return rc
+    }
+
+    /// A mutex and a condition variable (what a blocking queue needs; `Mutex` has no wait).
+    final class ConditionLock: @unchecked Sendable {
+        // @unchecked Sendable: pthread mutexes and conditions are made to be shared between
+        // threads; the pointers never change after `init`.
+        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+        init() {
+            pthread_mutex_init(mutex, nil)
+            pthread_cond_init(condition, nil)
+        }
+
+        deinit {
+            pthread_cond_destroy(condition)
+            pthread_mutex_destroy(mutex)
+            mutex.deallocate()
+            condition.deallocate()
+        }
+
+        /// Takes the mutex.
+        func lock() { pthread_mutex_lock(mutex) }
+        /// Releases the mutex.
+        func unlock() { pthread_mutex_unlock(mutex) }
+        /// Waits for a signal, releasing the mutex meanwhile (call it holding the mutex, in a loop).
+        func wait() { pthread_cond_wait(condition, mutex) }
+        /// Wakes one waiter.
+        func signal() { pthread_cond_signal(condition) }
+        /// Wakes every waiter.
+        func broadcast() { pthread_cond_broadcast(condition) }
+    }
+}
+
+/// Monotonic nanoseconds, for latency figures (``POSIX/monotonicNanoseconds()``).
+@inline(__always)
+func monotonicNanoseconds() -> UInt64 { POSIX.monotonicNanoseconds() }
