@@ -12,7 +12,7 @@ extension Ledger {
         let report = try Rebuilder.run(try readAccess.store)
         // The users overlay may hold states derived from the old projection: start it over
         // from the new checkpoint (later batches catch it up from the log).
-        engine.users.state.withLock { $0 = UsersView.Overlay(base: report.sequence, applied: report.sequence, users: [:]) }
+        writer.users.state.withLock { $0 = UsersView.Overlay(base: report.sequence, applied: report.sequence, users: [:]) }
         return report
     }
 }

@@ -61,14 +61,14 @@ public final class Ledger: LedgerReading {
     }
 
     /// The store's directory.
-    public var path: String { engine.path }
-    let engine: Engine
+    public var path: String { writer.path }
+    let writer: LedgerWriter<LMDBStore>
     private let queue: CommandQueue?
     private let writerDone = DispatchSemaphore(value: 0)
     private let isClosed = Atomic<Bool>(false)
 
-    private init(engine: Engine, queue: CommandQueue?) {
-        self.engine = engine
+    private init(writer: LedgerWriter<LMDBStore>, queue: CommandQueue?) {
+        self.writer = writer
         self.queue = queue
     }
 
@@ -97,28 +97,28 @@ public final class Ledger: LedgerReading {
         case .none: env.sync = .none
         }
         let opened = try StoreOpener.open(path: path, access: .readWrite(create: create), options: env)
-        let engine = Engine(
-            opened: opened, clock: clock,
+        let writer = LedgerWriter(
+            store: LMDBStore(opened: opened), clock: clock,
             logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
             faultInjector: options.faultInjector)
         do {
             // Catch the users overlay up with the log tail now, not on the first request.
-            _ = try engine.read { txn in try engine.users.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")), txn: txn, layout: engine.layout) }
+            _ = try writer.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")))
         } catch {
-            engine.shutDown(checkpoint: false)
+            writer.shutDown(checkpoint: false)
             throw error
         }
         let queue = options.groupCommit ? CommandQueue() : nil
-        let ledger = Ledger(engine: engine, queue: queue)
+        let ledger = Ledger(writer: writer, queue: queue)
         if let queue {
             let done = ledger.writerDone
-            let rc = POSIX.startThread(named: "ledger-writer") { [engine] in
-                engine.writerLoop(queue)
+            let rc = POSIX.startThread(named: "ledger-writer") { [writer] in
+                writer.writerLoop(queue)
                 done.signal()
             }
             guard rc == 0 else {
                 ledger.isClosed.store(true, ordering: .releasing)
-                engine.shutDown(checkpoint: false)
+                writer.shutDown(checkpoint: false)
                 throw .storage(path: path, operation: "pthread_create(writer)", message: "cannot start the writer thread (error \(rc))")
             }
         }
@@ -139,7 +139,7 @@ public final class Ledger: LedgerReading {
             queue.stop()
             writerDone.wait()
         }
-        engine.shutDown(checkpoint: checkpointing)
+        writer.shutDown(checkpoint: checkpointing)
     }
 
     // MARK: - Commands
@@ -150,7 +150,7 @@ public final class Ledger: LedgerReading {
     ///   none is given; ``LedgerError/invalidArgument(_:_:)`` for a lifetime outside 1 s…1 day.
     public func configurePool(_ pool: PoolID, policy: PoolPolicy = PoolPolicy(), secret: String?) throws(LedgerError) {
         _ = try submit(.configurePool(pool, policy, secret: secret)).get()
-        engine.logger.info("pool configured", metadata: [
+        writer.logger.info("pool configured", metadata: [
             "pool": "\(pool)", "lifetime_s": "\(policy.ticketLifetime.wholeMilliseconds / 1000)",
             "secret_required": "\(policy.secretRequired)",
         ])
@@ -210,7 +210,7 @@ public final class Ledger: LedgerReading {
             throw .invalidArgument("grace", "must be between 0 and 30 days")
         }
         guard case .expired(let count) = try submit(.expireDue(limit: max(0, limit), grace: grace)).get() else { throw Self.mismatch }
-        if count > 0 { engine.logger.info("expired tickets", metadata: ["count": "\(count)"]) }
+        if count > 0 { writer.logger.info("expired tickets", metadata: ["count": "\(count)"]) }
         return count
     }
 
@@ -233,7 +233,7 @@ public final class Ledger: LedgerReading {
     }
 
     /// How many write batches the ledger has committed, and the commands in them, since it opened.
-    public var writeStatistics: WriteStatistics { engine.statistics() }
+    public var writeStatistics: WriteStatistics { writer.statistics() }
 
     private static let mismatch = LedgerError.storage(path: "", operation: "reply", message: "the writer answered a different command")
 
@@ -248,24 +248,21 @@ public final class Ledger: LedgerReading {
     /// The state of the ticket at `locator`, or `nil` when the ledger holds none.
     public func ticketState(_ locator: TicketLocator) throws(LedgerError) -> TicketState? {
         try checkOpen()
-        return try engine.read { txn in try LMDBProjections(txn: txn, layout: engine.layout, path: path).ticket(locator) }
+        return try writer.store.read { snapshot in try snapshot.ticket(locator) }
     }
 
     /// The user document of `user` in `pool` as of every acknowledged event, or `nil` when no
     /// ticket was ever issued to them.
     public func userDocument(pool: PoolID, user: UserID) throws(LedgerError) -> UserDocument? {
         try checkOpen()
-        return try engine.read { txn in
-            try engine.users.user(UserKey(pool: pool, user: user), txn: txn, layout: engine.layout)
-                .map { UserDocument(user: user, state: $0) }
-        }
+        return try writer.user(UserKey(pool: pool, user: user)).map { UserDocument(user: user, state: $0) }
     }
 
     /// The open store; ``LedgerError/closed`` once closed.
     public var readAccess: LedgerReadAccess {
         get throws(LedgerError) {
             try checkOpen()
-            return LedgerReadAccess(store: engine.opened.handle)
+            return LedgerReadAccess(store: writer.store.handle)
         }
     }
 
@@ -278,7 +275,7 @@ public final class Ledger: LedgerReading {
     /// Runs `commands` together: queued at once (so they share batches), answered in order.
     private func submitAll(_ commands: [Command]) throws(LedgerError) -> [Result<Reply, LedgerError>] {
         try checkOpen()
-        guard let queue else { return try engine.runBatch(commands) }
+        guard let queue else { return try writer.runBatch(commands) }
         let slots = commands.map { _ in BlockingReply() }
         for (command, slot) in zip(commands, slots) {
             guard queue.enqueue(PendingCommand(command: command, sink: .blocking(slot))) else { throw .closed }
@@ -289,7 +286,7 @@ public final class Ledger: LedgerReading {
     /// Runs `command`: through the writer thread (group commit), or in a transaction of its own.
     private func submit(_ command: Command) throws(LedgerError) -> Result<Reply, LedgerError> {
         try checkOpen()
-        guard let queue else { return try engine.runBatch([command])[0] }
+        guard let queue else { return try writer.runBatch([command])[0] }
         let slot = BlockingReply()
         guard queue.enqueue(PendingCommand(command: command, sink: .blocking(slot))) else { throw .closed }
         return slot.wait()
@@ -301,8 +298,8 @@ public final class Ledger: LedgerReading {
             guard let queue else {
                 // The naive baseline has no writer thread: run the transaction off the
                 // cooperative pool, which must never block on I/O.
-                DispatchQueue.global().async { [engine] in
-                    continuation.resume(returning: Result { () throws(LedgerError) in try engine.runBatch([command])[0] })
+                DispatchQueue.global().async { [writer] in
+                    continuation.resume(returning: Result { () throws(LedgerError) in try writer.runBatch([command])[0] })
                 }
                 return
             }

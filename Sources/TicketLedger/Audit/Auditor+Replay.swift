@@ -117,7 +117,7 @@ extension Auditor {
     static func checkRules(_ event: LedgerEvent, sequence: UInt64, replay: some TicketProjections, findings: inout FindingList) {
         switch event {
         case .poolConfigured(let e):
-            if e.policy.secretRequired && e.secret == nil {
+            if !Rules.hasSecretItNeeds(secretRequired: e.policy.secretRequired, hasSecret: e.secret != nil) {
                 findings.add(sequence, "secret-policy", "pool '\(e.pool)' requires a secret but was configured without one")
             }
         case .ticketIssued(let e):
@@ -125,26 +125,26 @@ extension Auditor {
                 findings.add(sequence, "issue-unconfigured-pool", "a ticket was issued in pool '\(e.pool)', which was never configured")
                 return
             }
-            if e.expiresAt != e.at.advanced(by: pool.policy.ticketLifetime) {
+            if e.expiresAt != Rules.expiry(issuedAt: e.at, lifetime: pool.policy.ticketLifetime) {
                 findings.add(sequence, "issue-lifetime", "ticket \(TicketLocator(sequence: sequence)) expires at \(e.expiresAt), not issue time + the pool's lifetime")
             }
         case .ticketConsumed(let e):
             if let pool = (try? replay.pool(e.pool)) ?? nil {
-                if pool.policy.secretRequired && pool.secret == nil {
+                if !Rules.hasSecretItNeeds(secretRequired: pool.policy.secretRequired, hasSecret: pool.secret != nil) {
                     findings.add(sequence, "secret-required", "ticket \(e.locator) was consumed in pool '\(e.pool)', which required a secret but had none to check against")
                 }
             } else {
                 findings.add(sequence, "unconfigured-pool", "ticket \(e.locator) was consumed in pool '\(e.pool)', which was never configured")
             }
-            if let ticket = (try? replay.ticket(e.locator)) ?? nil, ticket.status == .issued, e.at >= ticket.expiresAt {
+            if let ticket = (try? replay.ticket(e.locator)) ?? nil, Rules.isLive(ticket.status), !Rules.isBeforeExpiry(e.at, expiresAt: ticket.expiresAt) {
                 findings.add(sequence, "consume-after-expiry", "ticket \(e.locator) was consumed at \(e.at), at or after its expiry \(ticket.expiresAt)")
             }
         case .ticketExpired(let e):
             if let ticket = (try? replay.ticket(e.locator)) ?? nil {
-                if e.at < ticket.expiresAt {
+                if !Rules.isDue(e.at, expiresAt: ticket.expiresAt) {
                     findings.add(sequence, "expire-before-expiry", "ticket \(e.locator) was expired at \(e.at), before its expiry \(ticket.expiresAt)")
                 }
-                if ticket.pool != e.pool {
+                if !Rules.isSamePool(ticket.pool, e.pool) {
                     findings.add(sequence, "same-pool", "ticket \(e.locator) of pool '\(ticket.pool)' expired in pool '\(e.pool)'")
                 }
             }

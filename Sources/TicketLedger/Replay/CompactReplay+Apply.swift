@@ -117,7 +117,8 @@ extension CompactReplay {
         guard userEnd <= payload.count, 0 <= profileStart, profileStart <= phoneStart, phoneStart <= phoneEnd,
               phoneEnd <= profileEnd, profileEnd <= payload.count,
               let state = poolStates[Int(pool)],
-              Timestamp(millisecondsSince1970: e.at).advanced(by: state.policy.ticketLifetime).millisecondsSince1970 == expiresAt
+              Rules.expiry(issuedAt: Timestamp(millisecondsSince1970: e.at), lifetime: state.policy.ticketLifetime)
+                .millisecondsSince1970 == expiresAt
         else { return false }
         let at = e.at
 
@@ -203,11 +204,14 @@ extension CompactReplay {
     /// ``InconsistentEvent``). Then, as ``Projector``: consumed at `at`, no longer due; the user's
     /// logins +1, last login `at`, last IP the ticket's.
     private mutating func consume(locator: UInt64, at: Int64, pool: UInt32) -> Bool {
-        guard let state = poolStates[Int(pool)], !(state.policy.secretRequired && state.secret == nil),
+        guard let state = poolStates[Int(pool)],
+              Rules.hasSecretItNeeds(secretRequired: state.policy.secretRequired, hasSecret: state.secret != nil),
               let index = tickets.find(locator)
         else { return false }
         let t = tickets.records[index]
-        guard t.status == .issued, t.pool == pool, at < t.expiresAt, users[Int(t.user)].exists else { return false }
+        guard Rules.isLive(t.status), Rules.isSamePool(t.pool, pool), Rules.isBeforeExpiry(at, expiresAt: t.expiresAt),
+              users[Int(t.user)].exists
+        else { return false }
         tickets.update(index) {
             $0.status = .consumed
             $0.consumedAt = at
@@ -228,7 +232,7 @@ extension CompactReplay {
     private mutating func expire(locator: UInt64, at: Int64, pool: UInt32) -> Bool {
         guard let index = tickets.find(locator) else { return false }
         let t = tickets.records[index]
-        guard t.status == .issued, t.pool == pool, at >= t.expiresAt else { return false }
+        guard Rules.isLive(t.status), Rules.isSamePool(t.pool, pool), Rules.isDue(at, expiresAt: t.expiresAt) else { return false }
         tickets.update(index) {
             $0.status = .expired
             $0.expiredAt = at
@@ -243,7 +247,7 @@ extension CompactReplay {
     mutating func purge(_ e: TicketsPurged, sequence: UInt64) throws {
         let pool = poolIndex[e.pool]
         for (i, locator) in e.locators.enumerated() {
-            if let pool, let t = tickets[locator.sequence], t.status != .issued && t.pool == pool {
+            if let pool, let t = tickets[locator.sequence], Rules.isPurgeable(t.status) && Rules.isSamePool(t.pool, pool) {
                 tickets.remove(locator.sequence)
                 continue
             }

@@ -252,14 +252,14 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     /// Whether the expiry index holds `(expiresAt, locator)`.
     func isDue(_ entry: DueEntry) -> Bool {
         guard let t = tickets[entry.locator] else { return false }
-        return t.status == .issued && t.expiresAt == entry.expiresAt
+        return Rules.isLive(t.status) && t.expiresAt == entry.expiresAt
     }
 
     /// The expiry index, sorted.
     var dueEntries: [DueEntry] {
         var out: [DueEntry] = []
         out.reserveCapacity(issuedCount)
-        tickets.forEach { if $0.status == .issued { out.append(DueEntry(expiresAt: $0.expiresAt, locator: $0.locator)) } }
+        tickets.forEach { if Rules.isLive($0.status) { out.append(DueEntry(expiresAt: $0.expiresAt, locator: $0.locator)) } }
         return out.sorted { ($0.expiresAt, $0.locator) < ($1.expiresAt, $1.locator) }
     }
 
@@ -282,15 +282,15 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             verifier: state.verifierDigest, ip: InlineText(state.ip?.text), user: user, pool: pool, status: state.status,
             hasConsumedAt: state.consumedAt != nil, hasExpiredAt: state.expiredAt != nil)
         let old = tickets.set(locator.sequence, record)
-        if old?.status == .issued { issuedCount -= 1 }
-        if state.status == .issued { issuedCount += 1 }
+        if let old, Rules.isLive(old.status) { issuedCount -= 1 }
+        if Rules.isLive(state.status) { issuedCount += 1 }
     }
 
     /// Derived from the tickets' status (see the type's note): nothing to store.
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {}
 
     mutating func removeTicket(_ locator: TicketLocator) throws {
-        if tickets.remove(locator.sequence)?.status == .issued { issuedCount -= 1 }
+        if let removed = tickets.remove(locator.sequence), Rules.isLive(removed.status) { issuedCount -= 1 }
     }
 
     // MARK: - UserProjections

@@ -1,11 +1,11 @@
 /// A write batch's users: its own changes, over the overlay as the batch began, over the
 /// `users` database.
-struct BatchUsers: UserProjections {
+struct BatchUsers<Store: StoreSnapshot>: UserProjections {
     var changes: [UserKey: UserState]
     var snapshot: UsersView.Overlay
-    let tickets: LMDBProjections
+    let tickets: Store
 
-    init(snapshot: UsersView.Overlay, tickets: LMDBProjections, expectedChanges: Int) {
+    init(snapshot: UsersView.Overlay, tickets: Store, expectedChanges: Int) {
         self.snapshot = snapshot
         self.tickets = tickets
         self.changes = Dictionary(minimumCapacity: expectedChanges)

@@ -1,18 +1,18 @@
 /// The tickets projection for one batch: reads through a cache of the last pool and the last
 /// ticket (a redemption reads its ticket and pool to decide, then again to apply), writes
-/// through to LMDB. One entry each is enough for that and costs no hashing; LMDB itself
+/// through to the store. One entry each is enough for that and costs no hashing; the store
 /// answers everything else, its write transaction seeing its own writes.
-struct CachedTickets: TicketProjections {
+struct CachedTickets<Store: TicketProjections>: TicketProjections {
     /// The cache; the batch runs on one thread and ends with its transaction.
     final class Memo {
         var pool: (id: PoolID, state: PoolState?)?
         var ticket: (locator: TicketLocator, state: TicketState?)?
     }
 
-    var store: LMDBProjections
+    var store: Store
     let memo = Memo()
 
-    init(store: LMDBProjections) { self.store = store }
+    init(store: Store) { self.store = store }
 
     func pool(_ id: PoolID) throws -> PoolState? {
         if let cached = memo.pool, cached.id == id { return cached.state }

@@ -1,15 +1,13 @@
 import Dispatch
-import LMDB
 import Logging
 import Metrics
 import Synchronization
 
 /// Runs batches: the writer thread's loop, and the one place write transactions are made.
-final class Engine: Sendable {
-    let opened: OpenedStore
-    var path: String { opened.handle.path }
-    var environment: Environment { opened.handle.environment }
-    var layout: StoreLayout { opened.handle.layout }
+/// It reaches storage only through `Store` (``LedgerStore``).
+final class LedgerWriter<Store: LedgerStore>: Sendable {
+    let store: Store
+    var path: String { store.path }
     let clock: any LedgerClock
     let logger: Logger
     let users: UsersView
@@ -27,15 +25,15 @@ final class Engine: Sendable {
     }
 
     init(
-        opened: OpenedStore, clock: any LedgerClock,
+        store: Store, clock: any LedgerClock,
         logger: Logger, maxBatch: Int, checkpointPolicy: CheckpointPolicy, faultInjector: (@Sendable () throws -> Void)? = nil
     ) {
-        self.opened = opened
+        self.store = store
         self.clock = clock
         self.logger = logger
-        self.users = UsersView(path: opened.handle.path)
+        self.users = UsersView(path: store.path)
         self.maxBatch = maxBatch
-        self.handsOffAcknowledgements = opened.handle.environment.options.sync == .none
+        self.handsOffAcknowledgements = !store.commitsWaitForDisk
         self.checkpointPolicy = checkpointPolicy
         self.faultInjector = faultInjector
         self.metrics = LedgerMetrics()
@@ -78,9 +76,10 @@ final class Engine: Sendable {
         var checkpointed = false
         let results: [Result<Reply, LedgerError>]
         do {
-            results = try environment.write { txn in
+            results = try store.write { transaction in
                 var batch = try WriteBatch(
-                    txn: txn, layout: layout, path: path, clock: clock, usersView: users, expectedChanges: commands.count)
+                    store: transaction, path: path, clock: clock, usersView: users, expectedChanges: commands.count)
+                if store.readsAhead { try batch.prefetch(for: commands) }
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)
                 for command in commands { results.append(try batch.run(command)) }
@@ -92,8 +91,7 @@ final class Engine: Sendable {
                 checkpointed = batch.checkpointed
                 return results
             }
-        } catch {
-            let failure = ledgerError(error, path: path)
+        } catch let failure {
             logger.warning("write batch failed; none of it was applied", metadata: [
                 "error": "\(failure)", "commands": "\(commands.count)",
             ])
@@ -110,11 +108,12 @@ final class Engine: Sendable {
         return results
     }
 
-    func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
-        try opened.handle.read(body)
+    /// The user as every acknowledged event left them (the users overlay over the store).
+    func user(_ key: UserKey) throws(LedgerError) -> UserState? {
+        try store.read { snapshot in try users.user(key, in: snapshot) }
     }
 
-    /// Checkpoints the users projection (when asked) and closes the environment.
+    /// Checkpoints the users projection (when asked) and closes the store.
     func shutDown(checkpoint: Bool) {
         if checkpoint {
             do {
@@ -123,6 +122,6 @@ final class Engine: Sendable {
                 logger.warning("could not checkpoint the users projection on close; it will be replayed on open", metadata: ["error": "\(error)"])
             }
         }
-        opened.close()
+        store.close()
     }
 }

@@ -1,7 +1,7 @@
 /// Users read through an overlay, then the `users` database; writes go to the overlay.
-struct OverlayUsers: UserProjections {
+struct OverlayUsers<Store: StoreSnapshot>: UserProjections {
     var overlay: UsersView.Overlay
-    let tickets: LMDBProjections
+    let tickets: Store
 
     func user(_ key: UserKey) throws -> UserState? {
         if let user = overlay.user(key) { return user }

@@ -74,7 +74,7 @@ final class UsersView: Sendable {
     }
 
     /// Brings `overlay` up to the store as `tickets`' transaction sees it (rules 2 and 3).
-    static func catchUp(_ overlay: inout Overlay, with tickets: LMDBProjections, meta: StoreMeta) throws {
+    static func catchUp(_ overlay: inout Overlay, with tickets: some StoreSnapshot, meta: StoreMeta) throws {
         if overlay.base != meta.usersSequence || overlay.applied > meta.head.sequence {
             overlay = Overlay(base: meta.usersSequence, applied: meta.usersSequence)
         }
@@ -90,9 +90,8 @@ final class UsersView: Sendable {
         overlay.applied = meta.head.sequence
     }
 
-    /// The user as every acknowledged event left them, reading the store in `txn`.
-    func user(_ key: UserKey, txn: Transaction, layout: StoreLayout) throws -> UserState? {
-        let tickets = LMDBProjections(txn: txn, layout: layout, path: path)
+    /// The user as every acknowledged event left them, reading the store in `tickets`' transaction.
+    func user(_ key: UserKey, in tickets: some StoreSnapshot) throws -> UserState? {
         let meta = try tickets.meta()
         return try state.withLock { overlay in
             try Self.catchUp(&overlay, with: tickets, meta: meta)

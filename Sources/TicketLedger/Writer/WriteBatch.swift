@@ -1,16 +1,14 @@
-import LMDB
 import Synchronization
 
 /// The commands run in one write transaction: each is decided against the state left by
-/// the ones before it, its events appended to the log and applied to the projections.
-/// Nothing is visible to anyone until the transaction commits.
-struct WriteBatch {
-    private let txn: Transaction
-    private let layout: StoreLayout
-    private var tickets: CachedTickets
-    private(set) var users: BatchUsers
-    private let clock: any LedgerClock
-    private let path: String
+/// the ones before it (``Decider``), its events appended to the log and applied to the
+/// projections (``Projector``). Nothing is visible to anyone until the transaction commits.
+/// It reaches storage only through `Store` (``StoreBatch``), the seam another store implements.
+struct WriteBatch<Store: StoreBatch> {
+    var tickets: CachedTickets<Store>
+    private(set) var users: BatchUsers<Store>
+    let clock: any LedgerClock
+    let path: String
     private var meta: StoreMeta
     private let startMeta: StoreMeta
     /// The sequence the log stood at when the batch began.
@@ -20,17 +18,13 @@ struct WriteBatch {
     /// The last secret a pool's digest accepted in this batch (forgotten with the batch).
     private var acceptedSecret: SecretDigest.Accepted?
 
-    /// Opens a batch in `txn`, first bringing `usersView` up to what the transaction sees
-    /// (another process may have appended since our last batch).
-    init(
-        txn: Transaction, layout: StoreLayout, path: String, clock: any LedgerClock, usersView: UsersView, expectedChanges: Int = 0
-    ) throws {
-        self.txn = txn
-        self.layout = layout
+    /// Opens a batch in `store`'s transaction, first bringing `usersView` up to what the
+    /// transaction sees (another process may have appended since our last batch).
+    init(store: Store, path: String, clock: any LedgerClock, usersView: UsersView, expectedChanges: Int = 0) throws {
         self.path = path
         self.clock = clock
-        let tickets = LMDBProjections(txn: txn, layout: layout, path: path)
-        self.tickets = CachedTickets(store: tickets)
+        let tickets = store
+        self.tickets = CachedTickets(store: store)
         let meta = try tickets.meta()
         self.meta = meta
         self.startMeta = meta
@@ -43,15 +37,34 @@ struct WriteBatch {
 
     /// Where the log stands now.
     var head: ChainHead { meta.head }
-    /// The tickets side as this batch sees it (for the sweeper's purge, `WriteBatch+Purge.swift`).
-    var projections: LMDBProjections { tickets.store }
+    /// The store's transaction (for the sweep, `WriteBatch+Sweep.swift`).
+    var store: Store { tickets.store }
+
+    /// Reads ahead, in one call, the pools and tickets `commands` will ask about (for a store
+    /// across a network; see ``LedgerStore/readsAhead``).
+    mutating func prefetch(for commands: [Command]) throws {
+        var pools: [PoolID] = []
+        var locators: [TicketLocator] = []
+        for command in commands {
+            switch command {
+            case let .redeem(ticket, pool, _):
+                pools.append(pool)
+                if let ticket { locators.append(ticket.locator) }
+            case let .issue(request, _):
+                pools.append(request.pool)
+            case .configurePool, .expireDue:
+                break
+            }
+        }
+        try tickets.store.prefetch(pools: pools, tickets: locators)
+    }
 
     /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.
     @discardableResult
     mutating func append(_ event: LedgerEvent) throws -> UInt64 {
         let sequence = meta.head.sequence + 1
         let (record, hash) = EventCodec.record(of: event, after: meta.head.hash)
-        try txn.put(layout.events, key: IntegerKey(sequence), value: record, append: true)
+        try tickets.store.append(record: record, at: sequence)
         try Projector.apply(event, sequence: sequence, tickets: &tickets, users: &users)
         meta.head = ChainHead(sequence: sequence, hash: hash)
         return sequence
@@ -62,7 +75,8 @@ struct WriteBatch {
     mutating func run(_ command: Command) throws -> Result<Reply, LedgerError> {
         switch command {
         case let .configurePool(pool, policy, secret):
-            switch Decider.configurePool(pool, policy: policy, secret: secret, now: clock.now()) {
+            let salt = SecretDigest.randomSalt()
+            switch Decider.configurePool(pool, policy: policy, secret: secret, salt: salt, now: clock.now()) {
             case .success(let event):
                 try append(.poolConfigured(event))
                 return .success(.configured)
@@ -119,33 +133,6 @@ struct WriteBatch {
         }
     }
 
-    /// Expires up to `limit` issued tickets whose expiry is at or before now, oldest first,
-    /// then drops up to `limit` settled tickets whose `expiresAt` plus `grace` has passed.
-    mutating func expireDue(limit: Int, grace: Duration) throws -> Int {
-        let now = clock.now()
-        var due: [TicketLocator] = []
-        try txn.withCursor(layout.due) { cursor in
-            var entry = try cursor.first()
-            while let e = entry, due.count < limit {
-                guard e.key.count == 16,
-                      let expiresAt = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[0..<8])),
-                      let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[8..<16]))
-                else { throw LedgerError.corrupted(path: path, detail: "an expiry index key is not 16 bytes") }
-                guard Int64(bitPattern: expiresAt) <= now.millisecondsSince1970 else { break }
-                due.append(TicketLocator(sequence: sequence))
-                entry = try cursor.next()
-            }
-        }
-        for locator in due {
-            guard let state = try tickets.ticket(locator), state.status == .issued else {
-                throw LedgerError.corrupted(path: path, detail: "the expiry index lists ticket \(locator), which is not issued")
-            }
-            try append(.ticketExpired(TicketExpired(pool: state.pool, at: now, locator: locator)))
-        }
-        try purgeSettled(now: now, limit: limit, grace: grace)
-        return due.count
-    }
-
     /// Whether the users overlay is big enough (or old enough) to checkpoint now.
     func checkpointDue(_ policy: CheckpointPolicy) -> Bool {
         users.dirtyCount >= policy.users
@@ -155,19 +142,20 @@ struct WriteBatch {
     /// Writes every user the overlay (its dirty ones) and this batch changed to the `users` database, and
     /// records that it now reflects the log up to the head.
     mutating func checkpointUsers() throws {
-        var records = UserRecords(capacity: users.snapshot.dirtyCount + users.changes.count)
+        var records: [(key: UserKey, state: UserState)] = []
+        records.reserveCapacity(users.snapshot.dirtyCount + users.changes.count)
         for key in users.snapshot.dirtyKeys where users.changes[key] == nil {
-            if let entry = users.snapshot.users[key] { records.append(key, entry.state) }
+            if let entry = users.snapshot.users[key] { records.append((key, entry.state)) }
         }
-        for (key, user) in users.changes { records.append(key, user) }
-        try records.putInKeyOrder(txn, layout.users)
+        for (key, user) in users.changes { records.append((key, user)) }
+        try tickets.store.checkpoint(users: records)
         meta.usersSequence = meta.head.sequence
         checkpointed = true
     }
 
     /// Writes the new head (and checkpoint) to `meta`; call once, after the last command.
-    func finish() throws {
+    mutating func finish() throws {
         guard meta != startMeta else { return }
-        try txn.put(layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
+        try tickets.store.setMeta(meta)
     }
 }

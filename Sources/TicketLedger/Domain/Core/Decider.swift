@@ -21,18 +21,18 @@ enum Decider {
             return .reject(told, record: RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
         }
         guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
-        if poolState.policy.secretRequired {
-            guard let secret, !secret.isEmpty else { return reject(.secretRequired) }
-            guard let digest = poolState.secret, secretMatches(digest, secret) else { return reject(.secretMismatch) }
+        if let refusal = Rules.secretRefusal(
+            policy: poolState.policy, stored: poolState.secret, presented: secret, matches: secretMatches) {
+            return reject(refusal)
         }
         guard known, let state = ticketState else { return .reject(.unknown, record: nil) }
-        guard state.pool == pool else { return reject(.unknown, recorded: .wrongPool) }
+        guard Rules.isSamePool(state.pool, pool) else { return reject(.unknown, recorded: .wrongPool) }
         switch state.status {
         case .consumed: return reject(.alreadyConsumed)
         case .expired: return reject(.expired)
         case .issued: break
         }
-        guard now < state.expiresAt else { return reject(.expired) }
+        guard Rules.isBeforeExpiry(now, expiresAt: state.expiresAt) else { return reject(.expired) }
         return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator))
     }
 
@@ -43,12 +43,13 @@ enum Decider {
         guard let poolState else { return .failure(.poolNotConfigured(request.pool)) }
         return .success(TicketIssued(
             pool: request.pool, at: now, user: request.user, verifierDigest: verifierDigest, profile: request.profile,
-            ip: ip, getPhone: request.getPhone, expiresAt: now.advanced(by: poolState.policy.ticketLifetime)))
+            ip: ip, getPhone: request.getPhone, expiresAt: Rules.expiry(issuedAt: now, lifetime: poolState.policy.ticketLifetime)))
     }
 
-    /// Decides a pool configuration: a pool that requires a secret must be given one.
+    /// Decides a pool configuration: a pool that requires a secret must be given one. The
+    /// secret is kept only as its digest with `salt` (the caller draws it at random).
     static func configurePool(
-        _ pool: PoolID, policy: PoolPolicy, secret: String?, now: Timestamp
+        _ pool: PoolID, policy: PoolPolicy, secret: String?, salt: (UInt64, UInt64), now: Timestamp
     ) -> Result<PoolConfigured, LedgerError> {
         guard PoolPolicy.lifetimeBounds.contains(policy.ticketLifetime) else {
             return .failure(.invalidArgument("lifetime", "must be between 1 s and 86400 s"))
@@ -56,7 +57,10 @@ enum Decider {
         if let secret, secret.isEmpty || secret.utf8.count > 1024 {
             return .failure(.invalidArgument("secret", "must be 1 to 1024 bytes"))
         }
-        if policy.secretRequired && secret == nil { return .failure(.secretMissingForPool(pool)) }
-        return .success(PoolConfigured(pool: pool, at: now, policy: policy, secret: secret.map(SecretDigest.make(for:))))
+        guard Rules.hasSecretItNeeds(secretRequired: policy.secretRequired, hasSecret: secret != nil) else {
+            return .failure(.secretMissingForPool(pool))
+        }
+        return .success(PoolConfigured(
+            pool: pool, at: now, policy: policy, secret: secret.map { SecretDigest(secret: $0, salt: salt) }))
     }
 }

@@ -34,10 +34,10 @@ enum Projector {
             guard var ticket = try p.ticket(e.locator) else {
                 throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
             }
-            guard ticket.status == .issued else {
+            guard Rules.isLive(ticket.status) else {
                 throw InconsistentEvent(sequence: sequence, rule: "single-use", detail: "ticket \(e.locator) is already \(ticket.status.rawValue)")
             }
-            guard ticket.pool == e.pool else {
+            guard Rules.isSamePool(ticket.pool, e.pool) else {
                 throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(e.locator) of pool '\(ticket.pool)' consumed in pool '\(e.pool)'")
             }
             ticket.status = .consumed
@@ -50,7 +50,7 @@ enum Projector {
             guard var ticket = try p.ticket(e.locator) else {
                 throw InconsistentEvent(sequence: sequence, rule: "expire-without-issue", detail: "ticket \(e.locator) was never issued")
             }
-            guard ticket.status == .issued else {
+            guard Rules.isLive(ticket.status) else {
                 throw InconsistentEvent(sequence: sequence, rule: "expire-once", detail: "ticket \(e.locator) is already \(ticket.status.rawValue)")
             }
             ticket.status = .expired
@@ -67,10 +67,10 @@ enum Projector {
                 guard let ticket = try p.ticket(locator) else {
                     throw InconsistentEvent(sequence: sequence, rule: "purge-unknown-ticket", detail: "ticket \(locator) is not in the projection")
                 }
-                guard ticket.status != .issued else {
+                guard Rules.isPurgeable(ticket.status) else {
                     throw InconsistentEvent(sequence: sequence, rule: "purge-live-ticket", detail: "ticket \(locator) is still issued")
                 }
-                guard ticket.pool == e.pool else {
+                guard Rules.isSamePool(ticket.pool, e.pool) else {
                     throw InconsistentEvent(sequence: sequence, rule: "same-pool", detail: "ticket \(locator) of pool '\(ticket.pool)' purged in pool '\(e.pool)'")
                 }
                 try p.removeTicket(locator)

@@ -5,12 +5,11 @@ public struct SecretDigest: Sendable, Hashable {
     /// SHA-256(salt ‖ secret).
     var digest: SHA256Digest
 
-    /// Digests `secret` with a fresh random salt.
-    static func make(for secret: String) -> SecretDigest {
-        var rng = SystemRandomNumberGenerator()
-        let salt = (rng.next() as UInt64, rng.next() as UInt64)
-        return SecretDigest(salt: salt, digest: digestOf(secret, salt: salt))
+    /// Digests `secret` with `salt` (16 random bytes, drawn by the caller).
+    init(secret: String, salt: (UInt64, UInt64)) {
+        self.init(salt: salt, digest: Self.digestOf(secret, salt: salt))
     }
+
 
     init(salt: (UInt64, UInt64), digest: SHA256Digest) {
         self.salt = salt

@@ -22,11 +22,6 @@ public struct Ticket: Sendable, Hashable, CustomStringConvertible {
         self.verifierDigest = SHA256Digest.of(verifier.0, verifier.1)
     }
 
-    /// A ticket at `locator` with a fresh verifier from the system's CSPRNG.
-    static func random(at locator: TicketLocator) -> Ticket {
-        var rng = SystemRandomNumberGenerator()
-        return Ticket(locator: locator, verifier: (rng.next(), rng.next()))
-    }
 
     /// Parses the text form; `nil` when `text` is not exactly a well-formed ticket.
     public init?(_ text: String) {

@@ -1,0 +1,69 @@
+/// The ledger's rules, each written once. The ``Decider`` (live path), the ``Projector``
+/// (live path and replay), the audit's rule checks (`Auditor+Replay.swift`), the replay's
+/// fast path (`CompactReplay+Apply.swift`) and the sweep (``ExpiryPlan``, ``PurgePlan``) all
+/// ask these. Times are milliseconds since 1970 (``Timestamp/millisecondsSince1970``), so
+/// the replay's compact records ask the same functions as the live path's states.
+///
+/// The names in quotes are the rule names an audit's findings carry.
+enum Rules {
+    /// "single-use": only an `issued` ticket may be consumed or expired, once; consumed and
+    /// expired are final.
+    @inline(__always)
+    static func isLive(_ status: TicketStatus) -> Bool { status == .issued }
+
+    /// "same-pool": a ticket is consumed, expired and purged only in the pool that issued it.
+    @inline(__always)
+    static func isSamePool<Pool: Equatable>(_ ticketPool: Pool, _ pool: Pool) -> Bool { ticketPool == pool }
+
+    /// "consume-after-expiry": a ticket may be consumed strictly before its `expiresAt`.
+    @inline(__always)
+    static func isBeforeExpiry(_ at: Int64, expiresAt: Int64) -> Bool { at < expiresAt }
+
+    /// "expire-before-expiry": a ticket may be expired at or after its `expiresAt` — exactly
+    /// when it may no longer be consumed.
+    @inline(__always)
+    static func isDue(_ at: Int64, expiresAt: Int64) -> Bool { !isBeforeExpiry(at, expiresAt: expiresAt) }
+
+    /// "issue-lifetime": a ticket expires its pool's lifetime after it is issued.
+    @inline(__always)
+    static func expiry(issuedAt: Timestamp, lifetime: Duration) -> Timestamp { issuedAt.advanced(by: lifetime) }
+
+    /// "secret-policy" / "secret-required": a pool that requires a secret has one to check against.
+    @inline(__always)
+    static func hasSecretItNeeds(secretRequired: Bool, hasSecret: Bool) -> Bool { !secretRequired || hasSecret }
+
+    /// The secret policy in force at a redemption: `nil` when the presented secret passes,
+    /// else why not. A pool that needs no secret ignores whatever is presented.
+    static func secretRefusal(
+        policy: PoolPolicy, stored: SecretDigest?, presented: String?, matches: (SecretDigest, String) -> Bool
+    ) -> RejectionReason? {
+        guard policy.secretRequired else { return nil }
+        guard let presented, !presented.isEmpty else { return .secretRequired }
+        guard let stored, matches(stored, presented) else { return .secretMismatch }
+        return nil
+    }
+
+    /// "purge-live-ticket": only a settled (consumed or expired) ticket may be dropped from
+    /// the projection, and the sweep drops one only once its `expiresAt` plus `grace` has passed.
+    @inline(__always)
+    static func isPurgeable(_ status: TicketStatus) -> Bool { !isLive(status) }
+
+    /// Whether the sweep may drop a settled ticket now (see ``isPurgeable(_:)``).
+    static func isPastGrace(expiresAt: Timestamp, grace: Duration, now: Timestamp) -> Bool {
+        expiresAt.advanced(by: grace) <= now
+    }
+}
+
+extension Rules {
+    /// ``isBeforeExpiry(_:expiresAt:)`` for timestamps.
+    @inline(__always)
+    static func isBeforeExpiry(_ at: Timestamp, expiresAt: Timestamp) -> Bool {
+        isBeforeExpiry(at.millisecondsSince1970, expiresAt: expiresAt.millisecondsSince1970)
+    }
+
+    /// ``isDue(_:expiresAt:)`` for timestamps.
+    @inline(__always)
+    static func isDue(_ at: Timestamp, expiresAt: Timestamp) -> Bool {
+        isDue(at.millisecondsSince1970, expiresAt: expiresAt.millisecondsSince1970)
+    }
+}

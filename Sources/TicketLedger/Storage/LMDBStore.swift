@@ -1,0 +1,43 @@
+import LMDB
+
+/// The LMDB store behind the writer (``LedgerStore``): one environment in one directory,
+/// opened by ``StoreOpener``. A batch and a snapshot are both ``LMDBProjections`` over the
+/// transaction; LMDB serializes write transactions across processes.
+struct LMDBStore: LedgerStore {
+    let opened: OpenedStore
+
+    /// The environment and layout.
+    var handle: StoreHandle { opened.handle }
+    var path: String { opened.handle.path }
+    var commitsWaitForDisk: Bool { opened.handle.environment.options.sync != .none }
+
+    func write<R>(_ body: (LMDBProjections) throws -> R) throws(LedgerError) -> R {
+        let handle = opened.handle
+        do {
+            return try handle.environment.write { txn in
+                try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path))
+            }
+        } catch {
+            throw ledgerError(error, path: handle.path)
+        }
+    }
+
+    func read<R>(_ body: (LMDBProjections) throws -> R) throws(LedgerError) -> R {
+        let handle = opened.handle
+        return try handle.read { txn in try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path)) }
+    }
+
+    func close() { opened.close() }
+}
+
+extension LedgerWriter where Store == LMDBStore {
+    /// The LMDB environment (maintenance and tests).
+    var environment: Environment { store.handle.environment }
+    /// The LMDB layout (maintenance and tests).
+    var layout: StoreLayout { store.handle.layout }
+
+    /// Runs `body` in an LMDB read transaction (maintenance and tests).
+    func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
+        try store.handle.read(body)
+    }
+}
