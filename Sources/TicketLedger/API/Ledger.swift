@@ -1,5 +1,4 @@
 import Dispatch
-import LMDB
 public import Logging
 import Synchronization
 
@@ -88,17 +87,9 @@ public final class Ledger: LedgerReading {
         at path: String, create: Bool = false, options: Options = Options(),
         clock: any LedgerClock = SystemClock(), logger: Logger = Logger(label: "TicketLedger")
     ) throws(LedgerError) -> Ledger {
-        var env = EnvironmentOptions()
-        env.mapSize = options.initialMapSize
-        env.maxDatabases = 16
-        switch options.durability {
-        case .durable: env.sync = .durable
-        case .noMetaSync: env.sync = .noMetaSync
-        case .none: env.sync = .none
-        }
-        let opened = try StoreOpener.open(path: path, access: .readWrite(create: create), options: env)
+        let store = try LMDBStore.open(at: path, create: create, durability: options.durability, initialMapSize: options.initialMapSize)
         let writer = LedgerWriter(
-            store: LMDBStore(opened: opened), clock: clock,
+            store: store, clock: clock,
             logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
             faultInjector: options.faultInjector)
         do {

@@ -6,6 +6,19 @@ import LMDB
 struct LMDBStore: LedgerStore {
     let opened: OpenedStore
 
+    /// Opens (or, with `create`, creates) the store in `path` to read and write.
+    static func open(at path: String, create: Bool, durability: Ledger.Durability, initialMapSize: Int) throws(LedgerError) -> LMDBStore {
+        var options = EnvironmentOptions()
+        options.mapSize = initialMapSize
+        options.maxDatabases = 16
+        switch durability {
+        case .durable: options.sync = .durable
+        case .noMetaSync: options.sync = .noMetaSync
+        case .none: options.sync = .none
+        }
+        return LMDBStore(opened: try StoreOpener.open(path: path, access: .readWrite(create: create), options: options))
+    }
+
     /// The environment and layout.
     var handle: StoreHandle { opened.handle }
     var path: String { opened.handle.path }

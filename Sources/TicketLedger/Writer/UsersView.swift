@@ -1,4 +1,3 @@
-import LMDB
 import Synchronization
 
 /// The users projection as every read must see it: the `users` database as of its last
