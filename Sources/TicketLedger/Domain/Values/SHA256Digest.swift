@@ -63,13 +63,6 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
         [w0, w1, w2, w3].flatMap { $0.bigEndianBytes }
     }
 
-    func write(into writer: inout BinaryWriter) {
-        writer.u64(w0)
-        writer.u64(w1)
-        writer.u64(w2)
-        writer.u64(w3)
-    }
-
     /// 64 lowercase hexadecimal digits.
     public var hex: String { Hex.encode(bytes) }
 

@@ -50,25 +50,6 @@ public struct SecretDigest: Sendable, Hashable {
         return secret.withUTF8 { SHA256Digest.of(salt.0, salt.1, then: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Writes `0`, or `1 ‖ salt ‖ digest`: how events and pool records store an optional secret.
-    static func write(_ secret: SecretDigest?, into w: inout BinaryWriter) {
-        guard let secret else {
-            w.u8(0)
-            return
-        }
-        w.u8(1)
-        w.u64(secret.salt.0)
-        w.u64(secret.salt.1)
-        w.digest(secret.digest)
-    }
-
-    /// Reads what ``write(_:into:)`` wrote.
-    static func read(from r: inout BinaryReader) throws(DecodingFailure) -> SecretDigest? {
-        guard try r.bool() else { return nil }
-        let salt = (try r.u64(), try r.u64())
-        return SecretDigest(salt: salt, digest: try r.digest())
-    }
-
     public static func == (a: SecretDigest, b: SecretDigest) -> Bool {
         a.salt == b.salt && a.digest == b.digest
     }

@@ -89,4 +89,3 @@ private func base64URLValue(_ c: UInt8) -> UInt8? {
     default: return nil
     }
 }
-
