@@ -108,8 +108,8 @@ public enum RedemptionBench {
         var issuedPerSecond: Double
         do {
             let ledger = try Ledger.open(
-                at: directory, create: true, options: Ledger.Options(durability: configuration.durability),
-                logger: Logger(label: "ticket-ledger-bench"))
+                try StoreLocation(parsing: directory, environment: ProcessInfo.processInfo.environment), create: true,
+                options: Ledger.Options(durability: configuration.durability), logger: Logger(label: "ticket-ledger-bench"))
             defer { ledger.close() }
             try ledger.configurePool(pool, policy: PoolPolicy(ticketLifetime: .seconds(86_400)), secret: secret)
             let issueStart = monotonicSeconds()
@@ -123,7 +123,8 @@ public enum RedemptionBench {
         var naive: RedemptionFigures?
         if configuration.naiveBaselineTickets > 0 {
             let ledger = try Ledger.open(
-                at: directory, options: Ledger.Options(durability: configuration.durability, groupCommit: false),
+                try StoreLocation(parsing: directory, environment: ProcessInfo.processInfo.environment),
+                options: Ledger.Options(durability: configuration.durability, groupCommit: false),
                 logger: Logger(label: "ticket-ledger-bench"))
             defer { ledger.close() }
             let count = min(configuration.naiveBaselineTickets, configuration.tickets)
@@ -133,7 +134,7 @@ public enum RedemptionBench {
                 contention: configuration.contention, ackLog: ackLog, progress: configuration.progress)
         }
         var audit: AuditReport?
-        if configuration.audit {
+        if configuration.audit && !PostgresLocation.isURL(directory) {
             configuration.progress?("auditing the store")
             let reader = try LedgerReader.open(at: directory)
             defer { reader.close() }

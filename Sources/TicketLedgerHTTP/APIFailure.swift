@@ -65,6 +65,12 @@ struct APIFailure: Error, Sendable {
                 self.init(status: .notFound, code: "poolNotConfigured", message: error.description)
             case .closed:
                 self.init(status: .serviceUnavailable, code: "unavailable", message: "the server is shutting down")
+            case .storeUnavailable:
+                self.init(status: .serviceUnavailable, code: "unavailable", message: "the ticket store cannot be reached; nothing was applied: retry")
+            case .commitOutcomeUnknown:
+                self.init(
+                    status: .serviceUnavailable, code: "outcomeUnknown",
+                    message: "the ticket store was lost while committing: the exchange may or may not have happened; a retry answers alreadyConsumed if it did")
             default:
                 self.init(status: .internalServerError, code: "internal", message: "the ticket store failed; nothing was consumed")
             }

@@ -67,7 +67,8 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "ticket-ledger")
         let options = Ledger.Options(durability: durability.durability)
-        let ledger = try Ledger.open(at: dir, create: true, options: options, logger: logger)
+        let location = try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment)
+        let ledger = try Ledger.open(location, create: true, options: options, logger: logger)
         defer { ledger.close() }
         let server: TicketServer
         do {

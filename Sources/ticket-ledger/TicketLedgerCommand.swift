@@ -23,7 +23,7 @@ struct TicketLedgerCommand: ParsableCommand {
         subcommands: [
             PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, AuditCommand.self,
             DigestCommand.self, InspectCommand.self, ExportCommand.self, RebuildCommand.self, BackupCommand.self, BenchCommand.self,
-            ServeCommand.self, DemoCommand.self, GenerateCommand.self,
+            ServeCommand.self, DemoCommand.self, GenerateCommand.self, MigrateCommand.self,
         ]
     )
 
@@ -61,7 +61,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store (creating it when `create`), with the system clock.
     func open(create: Bool = false) throws -> Ledger {
-        try Ledger.open(at: dir, create: create, logger: Logger(label: "ticket-ledger"))
+        try Ledger.open(try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment), create: create, logger: Logger(label: "ticket-ledger"))
     }
 }
 

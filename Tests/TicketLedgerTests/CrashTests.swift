@@ -106,7 +106,7 @@ struct CrashTests {
             }
 
             // 2. Reopen: every acknowledged redemption is consumed; ours replayed are refused.
-            if let held { _ = try held.writer.environment.clearStaleReaders() }
+            if let held { _ = try held.lmdb.environment.clearStaleReaders() }
             let ledger = try held ?? Ledger.open(at: dir)
             for locator in Self.acknowledged(ackLog) {
                 let state = try ledger.ticketState(locator)
@@ -188,7 +188,7 @@ struct CrashTests {
         // Killed inside its transaction, a reader leaves its slot behind while this process
         // holds the store open …
         try Self.killReaderInsideTransaction(store.path)
-        #expect(try store.ledger.writer.environment.clearStaleReaders() == 1, "the killed reader's slot was in use")
+        #expect(try store.ledger.lmdb.environment.clearStaleReaders() == 1, "the killed reader's slot was in use")
         store.ledger.close()
 
         // … and Ledger.open clears such slots, here while another reader holds the store.
@@ -200,7 +200,7 @@ struct CrashTests {
         }
         try Self.killReaderInsideTransaction(store.path, beside: holder)
         let ledger = try Ledger.open(at: store.path)
-        #expect(try ledger.writer.environment.clearStaleReaders() == 0, "Ledger.open left no stale slot")
+        #expect(try ledger.lmdb.environment.clearStaleReaders() == 0, "Ledger.open left no stale slot")
         #expect(try ledger.head().sequence == 6_001)
         ledger.close()
 

@@ -9,10 +9,10 @@ struct StoreTests {
 
     /// Every event in the log, checking the chain as it goes.
     static func verifiedLog(_ ledger: Ledger) throws -> [(UInt64, LedgerEvent)] {
-        try ledger.writer.read { txn in
+        try ledger.lmdb.read { txn in
             var out: [(UInt64, LedgerEvent)] = []
             var previous = SHA256Digest.zero
-            try txn.withCursor(ledger.writer.layout.events) { cursor in
+            try txn.withCursor(ledger.lmdb.layout.events) { cursor in
                 var entry = try cursor.first()
                 while let e = entry {
                     let sequence = try #require(UInt64(bigEndianBytes: e.key))
@@ -175,9 +175,9 @@ struct StoreTests {
         let newer = root + "/newer"
         do {
             let ledger = try Ledger.open(at: newer, create: true)
-            try ledger.writer.environment.write { txn in
+            try ledger.lmdb.environment.write { txn in
                 let meta = StoreMeta(format: StoreLayout.formatVersion + 1, head: ChainHead(sequence: 0, hash: .zero), usersSequence: 0)
-                try txn.put(ledger.writer.layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
+                try txn.put(ledger.lmdb.layout.meta, key: StoreLayout.metaKey, value: meta.encoded())
             }
             ledger.close()
         }
@@ -206,6 +206,6 @@ struct StoreTests {
             _ = try ledger.issueTicket(IssueRequest(pool: pool, user: .test("u\(i)"), profile: profile))
         }
         #expect(try ledger.head().sequence == 401)
-        #expect(try ledger.writer.environment.info().mapSize > 256 * 1024)
+        #expect(try ledger.lmdb.environment.info().mapSize > 256 * 1024)
     }
 }

@@ -55,3 +55,11 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// The LMDB writer of a ledger opened on a directory (tests look inside its environment).
+    var lmdb: LedgerWriter<LMDBStore> {
+        guard let writer = writer as? LedgerWriter<LMDBStore> else { fatalError("not an LMDB ledger") }
+        return writer
+    }
+}

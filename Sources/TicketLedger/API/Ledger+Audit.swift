@@ -9,10 +9,10 @@ extension Ledger {
     @discardableResult
     public func rebuildProjections() throws(LedgerError) -> RebuildReport {
         _ = try head()
-        let report = try Rebuilder.run(try readAccess.store)
+        let report = try Rebuilder.run(try readAccess.lmdb("rebuild"))
         // The users overlay may hold states derived from the old projection: start it over
         // from the new checkpoint (later batches catch it up from the log).
-        writer.users.state.withLock { $0 = UsersView.Overlay(base: report.sequence, applied: report.sequence, users: [:]) }
+        writer.restartUsers(at: report.sequence)
         return report
     }
 }

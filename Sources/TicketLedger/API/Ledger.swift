@@ -61,12 +61,12 @@ public final class Ledger: LedgerReading {
 
     /// The store's directory.
     public var path: String { writer.path }
-    let writer: LedgerWriter<LMDBStore>
+    let writer: any LedgerWriting
     private let queue: CommandQueue?
     private let writerDone = DispatchSemaphore(value: 0)
     private let isClosed = Atomic<Bool>(false)
 
-    private init(writer: LedgerWriter<LMDBStore>, queue: CommandQueue?) {
+    private init(writer: any LedgerWriting, queue: CommandQueue?) {
         self.writer = writer
         self.queue = queue
     }
@@ -88,6 +88,37 @@ public final class Ledger: LedgerReading {
         clock: any LedgerClock = SystemClock(), logger: Logger = Logger(label: "TicketLedger")
     ) throws(LedgerError) -> Ledger {
         let store = try LMDBStore.open(at: path, create: create, durability: options.durability, initialMapSize: options.initialMapSize)
+        let ledger = try start(store, options: options, clock: clock, logger: logger)
+        logger.debug("opened ticket store", metadata: ["path": "\(path)", "durability": "\(options.durability.rawValue)"])
+        return ledger
+    }
+
+    /// Opens the store in a PostgreSQL database, shared by every host that opens it: single
+    /// use holds across all of them (each batch locks the log's head row in its transaction).
+    ///
+    /// - Parameters:
+    ///   - location: the database (``PostgresLocation``; the password comes from `PGPASSWORD`
+    ///     or a password file, never from the URL).
+    ///   - create: create the schema when the database has none (as `ticket-ledger migrate`).
+    ///   - options: `maxBatch` and `groupCommit` apply; durability is the server's
+    ///     (`synchronous_commit`), and the map size does not apply.
+    /// - Throws: ``LedgerError/storeUnavailable(path:reason:)`` when the database cannot be
+    ///   reached, ``LedgerError/notAStore(path:reason:)`` when it holds no schema (without
+    ///   `create`), ``LedgerError/newerFormat(path:found:supported:)`` for a newer schema.
+    public static func open(
+        postgres location: PostgresLocation, create: Bool = false, options: Options = Options(),
+        clock: any LedgerClock = SystemClock(), logger: Logger = Logger(label: "TicketLedger")
+    ) throws(LedgerError) -> Ledger {
+        let store = try PostgresStore.open(location, create: create, logger: logger)
+        let ledger = try start(store, options: options, clock: clock, logger: logger)
+        logger.debug("opened ticket store", metadata: ["store": "\(location)"])
+        return ledger
+    }
+
+    /// Starts a writer on `store`: catches the users overlay up, then starts the writer thread.
+    private static func start(
+        _ store: some LedgerStore, options: Options, clock: any LedgerClock, logger: Logger
+    ) throws(LedgerError) -> Ledger {
         let writer = LedgerWriter(
             store: store, clock: clock,
             logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
@@ -110,10 +141,9 @@ public final class Ledger: LedgerReading {
             guard rc == 0 else {
                 ledger.isClosed.store(true, ordering: .releasing)
                 writer.shutDown(checkpoint: false)
-                throw .storage(path: path, operation: "pthread_create(writer)", message: "cannot start the writer thread (error \(rc))")
+                throw .storage(path: store.path, operation: "pthread_create(writer)", message: "cannot start the writer thread (error \(rc))")
             }
         }
-        logger.debug("opened ticket store", metadata: ["path": "\(path)", "durability": "\(options.durability.rawValue)"])
         return ledger
     }
 
@@ -239,7 +269,7 @@ public final class Ledger: LedgerReading {
     /// The state of the ticket at `locator`, or `nil` when the ledger holds none.
     public func ticketState(_ locator: TicketLocator) throws(LedgerError) -> TicketState? {
         try checkOpen()
-        return try writer.store.read { snapshot in try snapshot.ticket(locator) }
+        return try writer.ticket(locator)
     }
 
     /// The user document of `user` in `pool` as of every acknowledged event, or `nil` when no
@@ -253,7 +283,7 @@ public final class Ledger: LedgerReading {
     public var readAccess: LedgerReadAccess {
         get throws(LedgerError) {
             try checkOpen()
-            return LedgerReadAccess(store: writer.store.handle)
+            return writer.readAccess
         }
     }
 
@@ -266,7 +296,7 @@ public final class Ledger: LedgerReading {
     /// Runs `commands` together: queued at once (so they share batches), answered in order.
     private func submitAll(_ commands: [Command]) throws(LedgerError) -> [Result<Reply, LedgerError>] {
         try checkOpen()
-        guard let queue else { return try writer.runBatch(commands) }
+        guard let queue else { return try writer.runBatch(commands, forceCheckpoint: false) }
         let slots = commands.map { _ in BlockingReply() }
         for (command, slot) in zip(commands, slots) {
             guard queue.enqueue(PendingCommand(command: command, sink: .blocking(slot))) else { throw .closed }
@@ -277,7 +307,7 @@ public final class Ledger: LedgerReading {
     /// Runs `command`: through the writer thread (group commit), or in a transaction of its own.
     private func submit(_ command: Command) throws(LedgerError) -> Result<Reply, LedgerError> {
         try checkOpen()
-        guard let queue else { return try writer.runBatch([command])[0] }
+        guard let queue else { return try writer.runBatch([command], forceCheckpoint: false)[0] }
         let slot = BlockingReply()
         guard queue.enqueue(PendingCommand(command: command, sink: .blocking(slot))) else { throw .closed }
         return slot.wait()
@@ -290,7 +320,7 @@ public final class Ledger: LedgerReading {
                 // The naive baseline has no writer thread: run the transaction off the
                 // cooperative pool, which must never block on I/O.
                 DispatchQueue.global().async { [writer] in
-                    continuation.resume(returning: Result { () throws(LedgerError) in try writer.runBatch([command])[0] })
+                    continuation.resume(returning: Result { () throws(LedgerError) in try writer.runBatch([command], forceCheckpoint: false)[0] })
                 }
                 return
             }

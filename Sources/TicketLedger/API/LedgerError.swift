@@ -27,6 +27,13 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case storage(path: String, operation: String, message: String)
     /// The ledger was closed.
     case closed
+    /// The store cannot be reached now (a database server down, restarting or refusing us):
+    /// nothing of the failed call was applied. The ledger reconnects by itself; retry later.
+    case storeUnavailable(path: String, reason: String)
+    /// The connection to the store was lost while a batch was committing: it may or may not
+    /// have been applied. Retrying is safe: a redemption that was applied is then answered
+    /// `alreadyConsumed`, an issue that was applied leaves an unused ticket that expires.
+    case commitOutcomeUnknown(path: String)
 
     public var description: String {
         switch self {
@@ -54,6 +61,10 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             return "storage error on '\(path)' during \(operation): \(message)"
         case .closed:
             return "the ledger is closed"
+        case let .storeUnavailable(path, reason):
+            return "the store at '\(path)' cannot be reached (\(reason)); nothing was applied: retry when it is back"
+        case let .commitOutcomeUnknown(path):
+            return "the connection to the store at '\(path)' was lost while committing: the write may or may not have been applied"
         }
     }
 }

@@ -32,7 +32,7 @@ public final class LedgerReader: LedgerReading {
     public var readAccess: LedgerReadAccess {
         get throws(LedgerError) {
             guard !isClosed.load(ordering: .acquiring) else { throw .closed }
-            return LedgerReadAccess(store: opened.handle)
+            return LedgerReadAccess(kind: .lmdb(opened.handle))
         }
     }
 

@@ -16,40 +16,63 @@ public protocol LedgerReading: Sendable {
 
 /// The open store behind a ``LedgerReading``: opaque, made only by this library.
 public struct LedgerReadAccess: Sendable {
-    let store: StoreHandle
+    enum Kind: Sendable {
+        case lmdb(StoreHandle)
+        case postgres(PostgresStore)
+        case unsupported(String)
+    }
+
+    let kind: Kind
+
+    init(kind: Kind) { self.kind = kind }
+    init(store: StoreHandle) { self.kind = .lmdb(store) }
+
+    /// The LMDB store, for the reads built on LMDB so far; a clear error for another store.
+    func lmdb(_ what: String) throws(LedgerError) -> StoreHandle {
+        switch kind {
+        case .lmdb(let handle): return handle
+        case .postgres(let store):
+            throw .invalidArgument(
+                "store", "\(what) of a PostgreSQL store (\(store.path)) is not built yet: copy the log to a directory store first")
+        case .unsupported(let path): throw .invalidArgument("store", "\(what) is not available for the store at \(path)")
+        }
+    }
 }
 
 extension LedgerReading {
     /// The chain head: the last sequence number and its hash, to keep elsewhere for audits.
     public func head() throws(LedgerError) -> ChainHead {
-        let store = try readAccess.store
-        return try store.read { txn in try store.meta(txn).head }
+        switch try readAccess.kind {
+        case .lmdb(let store): return try store.read { txn in try store.meta(txn).head }
+        case .postgres(let store): return try store.read { snapshot in try snapshot.meta().head }
+        case .unsupported(let path): throw .invalidArgument("store", "no reads for the store at \(path)")
+        }
     }
 
     /// Replays the whole log into fresh in-memory projections and checks it; see ``AuditReport``.
     /// The audit covers the log as it stood at its start.
     public func audit(_ options: AuditOptions = AuditOptions()) throws(LedgerError) -> AuditReport {
-        try Auditor.run(try readAccess.store, options: options)
+        try Auditor.run(try readAccess.lmdb("audit"), options: options)
     }
 
     /// Calls `body` with each event from `first` through `last` (clamped to the head), in order.
     public func exportEvents(from first: UInt64 = 1, through last: UInt64 = .max, _ body: (LoggedEvent) throws -> Void) throws {
-        try Exporter.run(try readAccess.store, from: first, through: last, body)
+        try Exporter.run(try readAccess.lmdb("export"), from: first, through: last, body)
     }
 
     /// A ticket's state and event history.
     public func ticketReport(_ locator: TicketLocator) throws(LedgerError) -> TicketReport {
-        try Inspector.ticket(try readAccess.store, locator)
+        try Inspector.ticket(try readAccess.lmdb("inspect"), locator)
     }
 
     /// A user's document and event history.
     public func userReport(pool: PoolID, user: UserID) throws(LedgerError) -> UserReport {
-        try Inspector.user(try readAccess.store, pool: pool, user: user)
+        try Inspector.user(try readAccess.lmdb("inspect"), pool: pool, user: user)
     }
 
     /// Counts by state, events, log size and map use.
     public func statistics() throws(LedgerError) -> StoreStatistics {
-        try Inspector.statistics(try readAccess.store)
+        try Inspector.statistics(try readAccess.lmdb("statistics"))
     }
 
     /// Writes a consistent, compacted copy of the store into `destination` while the store
@@ -60,7 +83,7 @@ extension LedgerReading {
     ///   directory (a backup never overwrites), ``LedgerError/diskFull(path:)``, or another
     ///   storage error; then no partial copy is left behind.
     public func backup(to destination: String) throws(LedgerError) -> BackupReport {
-        let store = try readAccess.store
+        let store = try readAccess.lmdb("backup")
         return try backupEnvironment(store.environment, path: path, to: destination)
     }
 }

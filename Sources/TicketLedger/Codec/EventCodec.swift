@@ -12,11 +12,24 @@ enum EventCodec {
     /// The most tickets one `TicketsPurged` record lists (the sweeper splits larger purges).
     static let maxPurgedPerRecord = 8192
 
-    private enum Kind: UInt8 {
+    /// The kind byte of each event.
+    enum Kind: UInt8 {
         case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected, ticketsPurged
 
         /// The first format version that has this kind.
         var sinceVersion: UInt8 { self == .ticketsPurged ? 2 : 1 }
+
+        /// The kind of `event`.
+        init(of event: LedgerEvent) {
+            switch event {
+            case .poolConfigured: self = .poolConfigured
+            case .ticketIssued: self = .ticketIssued
+            case .ticketConsumed: self = .ticketConsumed
+            case .ticketExpired: self = .ticketExpired
+            case .redemptionRejected: self = .redemptionRejected
+            case .ticketsPurged: self = .ticketsPurged
+            }
+        }
     }
 
     /// The record's bytes before the chain hash.

@@ -87,6 +87,23 @@ enum POSIX {
         return names
     }
 
+    /// The text of a small file (at most `limit` bytes), or `nil` when it cannot be read.
+    static func readSmallFile(_ path: String, limit: Int) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= limit {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return nil
+    }
+
     /// `fsync`s the file or directory at `path`; the error names the call that failed.
     static func sync(_ path: String) -> Result<Void, SyncFailure> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -42,7 +42,7 @@ extension Ledger {
                 commands.append(.issue(request, ip: IPAddress(normalized: "::ffff:10.0.\(n % 250).\(n % 199)")))
             }
             commands.append(.expireDue(limit: 1_000_000, grace: Ledger.ticketGracePeriod))
-            let results = try writer.runBatch(commands)
+            let results = try writer.runBatch(commands, forceCheckpoint: false)
             previous = []
             for (command, result) in zip(commands, results) {
                 if case .issue(let request, _) = command, case .success(.issued(let issued)) = result {

@@ -7,7 +7,7 @@ extension LMDBProjections: StoreBatch, StoreSnapshot {
         try txn.delete(layout.tickets, key: locator.sequence.bigEndianBytes)
     }
 
-    mutating func append(record: [UInt8], at sequence: UInt64) throws {
+    mutating func append(record: [UInt8], of event: LedgerEvent, at sequence: UInt64) throws {
         try txn.put(layout.events, key: IntegerKey(sequence), value: record, append: true)
     }
 

@@ -67,8 +67,8 @@ protocol StoreBatch: StoreSnapshot, TicketProjections {
     /// Reads ahead the pools and tickets the batch's commands will ask about. A store across
     /// a network fetches them in one round trip; LMDB, in the same process, has nothing to do.
     mutating func prefetch(pools: [PoolID], tickets: [TicketLocator]) throws
-    /// Appends an encoded event record (see `EventCodec`) at `sequence`, the head's next.
-    mutating func append(record: [UInt8], at sequence: UInt64) throws
+    /// Appends `event`'s encoded record (see `EventCodec`) at `sequence`, the head's next.
+    mutating func append(record: [UInt8], of event: LedgerEvent, at sequence: UInt64) throws
     /// Replaces the metadata record.
     mutating func setMeta(_ meta: StoreMeta) throws
     /// Writes a users checkpoint: every user given (full states, replacing the stored ones).

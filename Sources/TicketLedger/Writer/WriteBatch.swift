@@ -64,7 +64,7 @@ struct WriteBatch<Store: StoreBatch> {
     mutating func append(_ event: LedgerEvent) throws -> UInt64 {
         let sequence = meta.head.sequence + 1
         let (record, hash) = EventCodec.record(of: event, after: meta.head.hash)
-        try tickets.store.append(record: record, at: sequence)
+        try tickets.store.append(record: record, of: event, at: sequence)
         try Projector.apply(event, sequence: sequence, tickets: &tickets, users: &users)
         meta.head = ChainHead(sequence: sequence, hash: hash)
         return sequence

@@ -29,6 +29,9 @@ struct PurgePlan {
         self.budget = overflow ? Int.max : budget
     }
 
+    /// How many more tickets it may read (a store may fetch that many at once).
+    var remainingReads: Int { found < limit ? budget : 0 }
+
     /// Takes the next ticket; `false` when the scan can stop.
     mutating func offer(_ locator: TicketLocator, state: TicketState) -> Bool {
         guard found < limit, budget > 0 else { return false }

@@ -1,0 +1,86 @@
+import PostgresNIO
+
+/// The PostgreSQL schema of a store, versioned: `ticket_ledger_meta.schema` says which version
+/// a database holds; ``migrate(_:)`` creates or upgrades it, and a database newer than this
+/// build is refused as ``LedgerError/newerFormat(path:found:supported:)``.
+///
+/// The tables hold what an LMDB store holds, in the same binary records:
+/// - `ticket_ledger_events`: `seq` (gap-free from 1) → `record` (the `EventCodec` record, its
+///   chain hash included), with its `kind` and `locator` so that a unique partial index makes a
+///   second consume of a ticket impossible, whatever a writer does.
+/// - `ticket_ledger_tickets`: `locator` → `record`, with `live` and `expires_at` for the
+///   expiry index (a partial index over live tickets).
+/// - `ticket_ledger_pools`, `ticket_ledger_users`: key → record.
+/// - `ticket_ledger_meta`: one row: schema version, format, head sequence and hash, the users
+///   checkpoint's sequence. Every batch locks it first (`FOR UPDATE`): that is what serializes
+///   writers across hosts, and keeps the sequence gap-free.
+enum PostgresSchema {
+    /// The schema this build writes, and the newest it opens.
+    static let version = 1
+
+    static let statements: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS ticket_ledger_meta (
+            id int PRIMARY KEY CHECK (id = 1), schema int NOT NULL, format int NOT NULL,
+            head bigint NOT NULL, hash bytea NOT NULL, users_sequence bigint NOT NULL)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ticket_ledger_events (
+            seq bigint PRIMARY KEY CHECK (seq > 0), kind smallint NOT NULL, locator bigint, record bytea NOT NULL)
+        """,
+        """
+        CREATE UNIQUE INDEX IF NOT EXISTS ticket_ledger_events_one_consume
+            ON ticket_ledger_events (locator) WHERE kind = \(EventCodec.Kind.ticketConsumed.rawValue)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ticket_ledger_tickets (
+            locator bigint PRIMARY KEY, live boolean NOT NULL, expires_at bigint NOT NULL, record bytea NOT NULL)
+        """,
+        """
+        CREATE INDEX IF NOT EXISTS ticket_ledger_tickets_due
+            ON ticket_ledger_tickets (expires_at, locator) WHERE live
+        """,
+        "CREATE TABLE IF NOT EXISTS ticket_ledger_pools (id text PRIMARY KEY, record bytea NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ticket_ledger_users (key bytea PRIMARY KEY, record bytea NOT NULL)",
+    ]
+
+    /// The schema version the database holds, or `nil` when it holds no store.
+    static func installedVersion(_ session: PostgresSession) throws(LedgerError) -> Int? {
+        let exists = try session.run("SELECT to_regclass('ticket_ledger_meta') IS NOT NULL", "look for the schema")
+        guard let row = exists.first, (try? row.decode(Bool.self)) == true else { return nil }
+        let rows = try session.run("SELECT schema FROM ticket_ledger_meta WHERE id = 1", "read the schema version")
+        guard let version = rows.first.flatMap({ try? $0.decode(Int.self) }) else {
+            throw .notAStore(path: session.location.description, reason: "ticket_ledger_meta has no row")
+        }
+        return version
+    }
+
+    /// Creates the schema (in one transaction) when the database holds none; refuses a newer
+    /// one. Returns the version it found before (`nil`: it created the store).
+    @discardableResult
+    static func migrate(_ session: PostgresSession) throws(LedgerError) -> Int? {
+        if let found = try installedVersion(session) {
+            guard found <= version else {
+                throw .newerFormat(path: session.location.description, found: UInt16(clamping: found), supported: UInt16(version))
+            }
+            return found
+        }
+        try session.run("BEGIN", "begin the migration")
+        do {
+            // Two programs migrating at once: the second waits here, then finds the schema.
+            try session.run("SELECT pg_advisory_xact_lock(7402114858)", "lock the migration")
+            if try installedVersion(session) == nil {
+                for statement in statements { try session.runSQL(statement, "create the schema") }
+                let zero = ByteBuffer(bytes: [UInt8](repeating: 0, count: 32))
+                let format = Int(StoreLayout.formatVersion)
+                try session.run(
+                    "INSERT INTO ticket_ledger_meta VALUES (1, \(version), \(format), 0, \(zero), 0)", "create the meta row")
+            }
+            try session.run("COMMIT", "commit the migration")
+        } catch {
+            _ = try? session.run("ROLLBACK", "roll back the migration")
+            throw error
+        }
+        return nil
+    }
+}
