@@ -64,9 +64,10 @@ protocol StoreSnapshot {
 /// ``TicketProjections``, as the ``Projector`` writes them), and the log, meta record and
 /// users checkpoint. A value of it is a handle: copies work on the same transaction.
 protocol StoreBatch: StoreSnapshot, TicketProjections {
-    /// Reads ahead the pools and tickets the batch's commands will ask about. A store across
-    /// a network fetches them in one round trip; LMDB, in the same process, has nothing to do.
-    mutating func prefetch(pools: [PoolID], tickets: [TicketLocator]) throws
+    /// Reads ahead the pools, tickets and users the batch's commands will ask about (and the
+    /// users of those tickets). A store across a network fetches them in a round trip or two;
+    /// LMDB, in the same process, has nothing to do.
+    mutating func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws
     /// Appends `event`'s encoded record (see `EventCodec`) at `sequence`, the head's next.
     mutating func append(record: [UInt8], of event: LedgerEvent, at sequence: UInt64) throws
     /// Replaces the metadata record.
@@ -86,5 +87,5 @@ extension LedgerStore {
 
 extension StoreBatch {
     /// Nothing to read ahead (a store in the same process).
-    mutating func prefetch(pools: [PoolID], tickets: [TicketLocator]) throws {}
+    mutating func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws {}
 }

@@ -45,6 +45,7 @@ struct WriteBatch<Store: StoreBatch> {
     mutating func prefetch(for commands: [Command]) throws {
         var pools: [PoolID] = []
         var locators: [TicketLocator] = []
+        var users: [UserKey] = []
         for command in commands {
             switch command {
             case let .redeem(ticket, pool, _):
@@ -52,11 +53,12 @@ struct WriteBatch<Store: StoreBatch> {
                 if let ticket { locators.append(ticket.locator) }
             case let .issue(request, _):
                 pools.append(request.pool)
+                users.append(UserKey(pool: request.pool, user: request.user))
             case .configurePool, .expireDue:
                 break
             }
         }
-        try tickets.store.prefetch(pools: pools, tickets: locators)
+        try tickets.store.prefetch(pools: pools, tickets: locators, users: users)
     }
 
     /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.

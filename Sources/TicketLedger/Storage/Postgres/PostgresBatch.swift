@@ -13,6 +13,7 @@ final class PostgresBatch: StoreBatch {
     /// Rows read (`nil`: the database has none).
     private var readTickets: [UInt64: TicketState?] = [:]
     private var readPools: [PoolID: PoolState?] = [:]
+    private var readUsers: [UserKey: UserState?] = [:]
     /// Rows written in this transaction (`nil`: removed), sent by ``flush()``.
     private var writtenTickets: [UInt64: TicketState?] = [:]
     private var writtenPools: [PoolID: PoolState] = [:]
@@ -53,22 +54,21 @@ final class PostgresBatch: StoreBatch {
     func pool(_ id: PoolID) throws -> PoolState? {
         if let written = writtenPools[id] { return written }
         if let read = readPools[id] { return read }
-        try prefetch(pools: [id], tickets: [])
+        try prefetch(pools: [id], tickets: [], users: [])
         return readPools[id] ?? nil
     }
 
     func ticket(_ locator: TicketLocator) throws -> TicketState? {
         if let written = writtenTickets[locator.sequence] { return written }
         if let read = readTickets[locator.sequence] { return read }
-        try prefetch(pools: [], tickets: [locator])
+        try prefetch(pools: [], tickets: [locator], users: [])
         return readTickets[locator.sequence] ?? nil
     }
 
     func checkpointedUser(_ key: UserKey) throws -> UserState? {
-        let rows = try session.run(
-            "SELECT record FROM ticket_ledger_users WHERE key = \(ByteBuffer(bytes: key.bytes))", "read a user")
-        guard let row = rows.first else { return nil }
-        return try Self.bytes(row).withUnsafeBytes { try UserState(decoding: $0) }
+        if let read = readUsers[key] { return read }
+        try readUsers(of: [key])
+        return readUsers[key] ?? nil
     }
 
     func forEachEvent(after sequence: UInt64, through last: UInt64, _ body: (UInt64, LedgerEvent) throws -> Void) throws {
@@ -108,28 +108,58 @@ final class PostgresBatch: StoreBatch {
             consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest)
     }
 
-    /// Reads every pool and ticket not read yet, two queries in all.
-    func prefetch(pools: [PoolID], tickets: [TicketLocator]) throws {
-        let wantedPools = Array(Set(pools.filter { readPools[$0] == nil && writtenPools[$0] == nil }.map(\.rawValue)))
-        if !wantedPools.isEmpty {
-            for id in wantedPools { readPools[PoolID(unchecked: id)] = .some(nil) }
-            let rows = try session.run(
-                "SELECT id, record FROM ticket_ledger_pools WHERE id = ANY(\(wantedPools))", "read pools")
-            for row in rows {
-                let (id, record) = try row.decode((String, ByteBuffer).self)
+    /// Reads every pool, ticket and user asked for and not read yet in one query, then the
+    /// users of the tickets it found in a second: what a batch reads, in two round trips.
+    func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws {
+        let poolIDs = Array(Set(pools.filter { readPools[$0] == nil && writtenPools[$0] == nil }.map(\.rawValue)))
+        let locators = Array(Set(tickets.map(\.sequence).filter { readTickets[$0] == nil && writtenTickets[$0] == nil }))
+        let userKeys = Array(Set(users.filter { readUsers[$0] == nil }))
+        guard !poolIDs.isEmpty || !locators.isEmpty || !userKeys.isEmpty else { return }
+        for id in poolIDs { readPools[PoolID(unchecked: id)] = .some(nil) }
+        for locator in locators { readTickets[locator] = .some(nil) }
+        for key in userKeys { readUsers[key] = .some(nil) }
+        let ticketKeys = locators.map { Int64(bitPattern: $0) }
+        let userBytes = userKeys.map { ByteBuffer(bytes: $0.bytes) }
+        let rows = try session.run(
+            """
+            SELECT 0, id, 0::bigint, NULL::bytea, record FROM ticket_ledger_pools WHERE id = ANY(\(poolIDs)::text[])
+            UNION ALL SELECT 1, '', locator, NULL, record FROM ticket_ledger_tickets WHERE locator = ANY(\(ticketKeys)::bigint[])
+            UNION ALL SELECT 2, '', 0, key, record FROM ticket_ledger_users WHERE key = ANY(\(userBytes)::bytea[])
+            """, "read ahead")
+        var ticketUsers: [UserKey] = []
+        for row in rows {
+            let (table, id, locator, key, record) = try row.decode((Int32, String, Int64, ByteBuffer?, ByteBuffer).self)
+            switch table {
+            case 0:
                 readPools[PoolID(unchecked: id)] = try record.withUnsafeReadableBytes { try PoolState(decoding: $0) }
+            case 1:
+                let state = try record.withUnsafeReadableBytes { try TicketState(decoding: $0) }
+                readTickets[UInt64(bitPattern: locator)] = state
+                ticketUsers.append(UserKey(pool: state.pool, user: state.user))
+            default:
+                guard let key, let userKey = key.withUnsafeReadableBytes({ UserKey(bytes: $0) }) else {
+                    throw LedgerError.corrupted(path: path, detail: "a users key is not pool ‖ 0 ‖ user")
+                }
+                readUsers[userKey] = try record.withUnsafeReadableBytes { try UserState(decoding: $0) }
             }
         }
-        let wantedTickets = Array(Set(tickets.map(\.sequence).filter { readTickets[$0] == nil && writtenTickets[$0] == nil }))
-        if !wantedTickets.isEmpty {
-            for locator in wantedTickets { readTickets[locator] = .some(nil) }
-            let keys = wantedTickets.map { Int64(bitPattern: $0) }
-            let rows = try session.run(
-                "SELECT locator, record FROM ticket_ledger_tickets WHERE locator = ANY(\(keys))", "read tickets")
-            for row in rows {
-                let (locator, record) = try row.decode((Int64, ByteBuffer).self)
-                readTickets[UInt64(bitPattern: locator)] = try record.withUnsafeReadableBytes { try TicketState(decoding: $0) }
+        try readUsers(of: ticketUsers)
+    }
+
+    /// Reads the checkpointed users among `keys` not read yet, in one query.
+    private func readUsers(of keys: [UserKey]) throws {
+        let wanted = Array(Set(keys.filter { readUsers[$0] == nil }))
+        guard !wanted.isEmpty else { return }
+        for key in wanted { readUsers[key] = .some(nil) }
+        let bytes = wanted.map { ByteBuffer(bytes: $0.bytes) }
+        let rows = try session.run(
+            "SELECT key, record FROM ticket_ledger_users WHERE key = ANY(\(bytes)::bytea[])", "read users")
+        for row in rows {
+            let (key, record) = try row.decode((ByteBuffer, ByteBuffer).self)
+            guard let userKey = key.withUnsafeReadableBytes({ UserKey(bytes: $0) }) else {
+                throw LedgerError.corrupted(path: path, detail: "a users key is not pool ‖ 0 ‖ user")
             }
+            readUsers[userKey] = try record.withUnsafeReadableBytes { try UserState(decoding: $0) }
         }
     }
 
@@ -197,65 +227,55 @@ final class PostgresBatch: StoreBatch {
 
     // MARK: - Flush
 
-    /// Sends every write of the transaction: the events, the tickets and pools written and
-    /// removed, the users checkpoint and the meta row.
+    /// Sends every write of the transaction in one statement (data-modifying `WITH` clauses
+    /// over arrays): the events, the tickets and pools written and removed, the users
+    /// checkpoint, and the meta row's new head.
     func flush() throws(LedgerError) {
-        if !events.isEmpty {
-            let sequences = events.map { Int64(bitPattern: $0.sequence) }
-            let kinds = events.map { Int16($0.kind.rawValue) }
-            let locators = events.map { Int64(bitPattern: $0.locator) }
-            let records = events.map { ByteBuffer(bytes: $0.record) }
-            try session.run(
-                """
-                INSERT INTO ticket_ledger_events (seq, kind, locator, record)
-                SELECT s, k, NULLIF(l, 0), r FROM unnest(\(sequences)::bigint[], \(kinds)::smallint[], \(locators)::bigint[], \(records)::bytea[]) AS t(s, k, l, r)
-                """, "append events")
-        }
+        let sequences = events.map { Int64(bitPattern: $0.sequence) }
+        let kinds = events.map { Int16($0.kind.rawValue) }
+        let eventLocators = events.map { Int64(bitPattern: $0.locator) }
+        let eventRecords = events.map { ByteBuffer(bytes: $0.record) }
         let upserts = writtenTickets.compactMap { locator, state in state.map { (locator, $0) } }
-        if !upserts.isEmpty {
-            let locators = upserts.map { Int64(bitPattern: $0.0) }
-            let live = upserts.map { Rules.isLive($0.1.status) }
-            let expiries = upserts.map { $0.1.expiresAt.millisecondsSince1970 }
-            let records = upserts.map { ByteBuffer(bytes: $0.1.encoded()) }
-            try session.run(
-                """
-                INSERT INTO ticket_ledger_tickets (locator, live, expires_at, record)
-                SELECT * FROM unnest(\(locators)::bigint[], \(live)::boolean[], \(expiries)::bigint[], \(records)::bytea[])
-                ON CONFLICT (locator) DO UPDATE SET live = EXCLUDED.live, expires_at = EXCLUDED.expires_at, record = EXCLUDED.record
-                """, "write tickets")
-        }
+        let ticketLocators = upserts.map { Int64(bitPattern: $0.0) }
+        let live = upserts.map { Rules.isLive($0.1.status) }
+        let expiries = upserts.map { $0.1.expiresAt.millisecondsSince1970 }
+        let ticketRecords = upserts.map { ByteBuffer(bytes: $0.1.encoded()) }
         let removed = writtenTickets.compactMap { locator, state in state == nil ? Int64(bitPattern: locator) : nil }
-        if !removed.isEmpty {
-            try session.run("DELETE FROM ticket_ledger_tickets WHERE locator = ANY(\(removed))", "remove tickets")
-        }
-        if !writtenPools.isEmpty {
-            let ids = writtenPools.keys.map(\.rawValue)
-            let records = writtenPools.keys.map { ByteBuffer(bytes: writtenPools[$0]?.encoded() ?? []) }
-            try session.run(
-                """
-                INSERT INTO ticket_ledger_pools (id, record) SELECT * FROM unnest(\(ids)::text[], \(records)::bytea[])
+        let pools = Array(writtenPools)
+        let poolIDs = pools.map(\.key.rawValue)
+        let poolRecords = pools.map { ByteBuffer(bytes: $0.value.encoded()) }
+        var latest: [UserKey: UserState] = [:]
+        for user in users { latest[user.key] = user.state }
+        let checkpointed = Array(latest)
+        let userKeys = checkpointed.map { ByteBuffer(bytes: $0.key.bytes) }
+        let userRecords = checkpointed.map { ByteBuffer(bytes: $0.value.encoded()) }
+        let meta = newMeta ?? startMeta
+        let hash = ByteBuffer(bytes: meta.head.hash.bytes)
+        try session.run(
+            """
+            WITH appended AS (
+                INSERT INTO ticket_ledger_events (seq, kind, locator, record)
+                SELECT s, k, NULLIF(l, 0), r
+                FROM unnest(\(sequences)::bigint[], \(kinds)::smallint[], \(eventLocators)::bigint[], \(eventRecords)::bytea[]) AS t(s, k, l, r)
+                RETURNING 1),
+            tickets AS (
+                INSERT INTO ticket_ledger_tickets (locator, live, expires_at, record)
+                SELECT * FROM unnest(\(ticketLocators)::bigint[], \(live)::boolean[], \(expiries)::bigint[], \(ticketRecords)::bytea[])
+                ON CONFLICT (locator) DO UPDATE SET live = EXCLUDED.live, expires_at = EXCLUDED.expires_at, record = EXCLUDED.record
+                RETURNING 1),
+            removed AS (DELETE FROM ticket_ledger_tickets WHERE locator = ANY(\(removed)::bigint[]) RETURNING 1),
+            pools AS (
+                INSERT INTO ticket_ledger_pools (id, record) SELECT * FROM unnest(\(poolIDs)::text[], \(poolRecords)::bytea[])
                 ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record
-                """, "write pools")
-        }
-        if !users.isEmpty {
-            var latest: [UserKey: UserState] = [:]
-            for user in users { latest[user.key] = user.state }
-            let keys = latest.keys.map { ByteBuffer(bytes: $0.bytes) }
-            let records = latest.values.map { ByteBuffer(bytes: $0.encoded()) }
-            try session.run(
-                """
-                INSERT INTO ticket_ledger_users (key, record) SELECT * FROM unnest(\(keys)::bytea[], \(records)::bytea[])
+                RETURNING 1),
+            users AS (
+                INSERT INTO ticket_ledger_users (key, record) SELECT * FROM unnest(\(userKeys)::bytea[], \(userRecords)::bytea[])
                 ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record
-                """, "write the users checkpoint")
-        }
-        if let newMeta, newMeta != startMeta {
-            let hash = ByteBuffer(bytes: newMeta.head.hash.bytes)
-            try session.run(
-                """
-                UPDATE ticket_ledger_meta SET head = \(Int64(bitPattern: newMeta.head.sequence)), hash = \(hash),
-                users_sequence = \(Int64(bitPattern: newMeta.usersSequence)) WHERE id = 1
-                """, "move the head")
-        }
+                RETURNING 1)
+            UPDATE ticket_ledger_meta SET head = \(Int64(bitPattern: meta.head.sequence)), hash = \(hash),
+                users_sequence = \(Int64(bitPattern: meta.usersSequence))
+            WHERE id = 1
+            """, "write the batch")
     }
 
     /// The first column of `row` as bytes.
