@@ -182,11 +182,14 @@ struct Routes: Sendable {
             guard authorized(request) else { throw APIFailure.unauthorized }
             let body = try await collectBody(request)
             let fields: IssueBody = try decodeJSON(body, empty: nil)
+            guard let pool = try? PoolID(fields.pool) else {
+                throw APIFailure.malformed("the field 'pool' is not a valid pool id")  // as the exchange's path
+            }
             let issueRequest: IssueRequest
             do {
                 let p = fields.profile
                 issueRequest = IssueRequest(
-                    pool: try PoolID(fields.pool), user: try UserID(fields.user),
+                    pool: pool, user: try UserID(fields.user),
                     profile: UserProfile(
                         username: p?.username, nickname: p?.nickname, photo: p?.photo, phone: p?.phone,
                         openid: p?.openid, unionid: p?.unionid, oauth: p?.oauth, company: p?.company,

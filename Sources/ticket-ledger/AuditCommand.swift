@@ -7,16 +7,17 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Replay the whole log into fresh projections and check it. Exits 1 with every finding.",
         discussion: """
-            Checks that the sequence is gap-free from 1 and every record decodes, that the hash
-            chain recomputes to the stored head, the single-use, expiry, pool and secret-policy
-            rules, and that the stored projections equal the replayed ones field by field (users
-            at their checkpoint, the rest at the head). Opens the store read-only and never writes.
+            Checks that the sequence is gap-free from 1 and every record decodes, that the hash \
+            chain recomputes to the stored head, the single-use, expiry, pool and secret-policy \
+            rules, and that the stored projections equal the replayed ones field by field (users \
+            at their checkpoint, the rest at the head). Opens the store read-only and never writes. \
             On a terminal, long replays show progress on stderr.
 
             Exit codes: 0 every check held; 1 findings (sequence, rule, detail); 2 the store cannot be read.
 
-            Example:
-              ticket-ledger audit ./store --expect-digest 1234:5f0c…(64 hex digits)
+            Examples:
+              ticket-ledger audit ./store
+              ticket-ledger audit ./store --expect-digest "$(ticket-ledger digest ./store)"
             """
     )
 

@@ -7,14 +7,16 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Write a consistent, compacted copy of a store while it stays in use.",
         discussion: """
-            Copies one read transaction's snapshot (mdb_env_copy2 with compaction) into DEST, which
-            must not exist or be an empty directory: a backup never overwrites anything. Opens the
-            store read-only, so servers and other commands may keep writing meanwhile. Prints the
-            copy's head (SEQ:HEX): every event up to it is in the copy. Restore by stopping the
-            writers and putting DEST's data.mdb in place of the store's (delete its lock.mdb).
+            Copies one read transaction's snapshot (mdb_env_copy2 with compaction) into DEST, which \
+            must not exist or be an empty directory: a backup never overwrites anything. Opens the \
+            store read-only, so servers and other commands may keep writing meanwhile. Prints the \
+            copy's head (SEQ:HEX): every event up to it is in the copy. Missing parent \
+            directories of DEST are made. Restore by stopping the writers and putting DEST's \
+            data.mdb in place of the store's (delete its lock.mdb).
 
             Example:
-              ticket-ledger backup ./store /backups/store-$(date +%F) && ticket-ledger audit /backups/store-$(date +%F)
+              ticket-ledger backup ./store ./backups/store-$(date +%F)
+              ticket-ledger audit ./backups/store-$(date +%F)
             """
     )
 

@@ -8,16 +8,17 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure durable redemptions under concurrent load, and check that each ticket is redeemed exactly once.",
         discussion: """
-            Issues N tickets to users drawn at random from a population of U, then W workers
-            (each a thread blocking on the synchronous API) redeem them at once; with
-            --contention K every ticket is raced by K workers. Latency is per redeem call,
+            Issues N tickets to users drawn at random from a population of U, then W workers \
+            (each a thread blocking on the synchronous API) redeem them at once; with \
+            --contention K every ticket is raced by K workers. Latency is per redeem call, \
             from the call until its durable acknowledgement. Exits 1 when exactly-once fails.
 
-            --baseline naive runs the same workload again with one durable transaction per
+            --baseline naive runs the same workload again with one durable transaction per \
             redeem and no group commit (on at most --baseline-tickets tickets), side by side.
 
             Example:
-              ticket-ledger bench --tickets 200000 --workers 64 --baseline naive
+              ticket-ledger bench --tickets 20000 --workers 64 --baseline naive \\
+                --baseline-tickets 1000
             """
     )
 

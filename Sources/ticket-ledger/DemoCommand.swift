@@ -8,7 +8,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Walk the login flow on an embedded store: issue → redeem → redeem again → expire.",
         discussion: """
-            Runs on a fresh store in a temporary directory (removed afterwards) unless --dir is
+            Runs on a fresh store in a temporary directory (removed afterwards) unless --dir is \
             given. The clock is a manual one, moved past the ticket lifetime instead of waiting.
 
             Example:

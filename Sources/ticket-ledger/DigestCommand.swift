@@ -6,7 +6,7 @@ struct DigestCommand: ParsableCommand {
         commandName: "digest",
         abstract: "Print the last sequence and the chain head (SEQ:HEX), to keep elsewhere for later audits.",
         discussion: """
-            Opens the store read-only. Keep the line somewhere the store's host cannot rewrite,
+            Opens the store read-only. Keep the line somewhere the store's host cannot rewrite, \
             then check it later with `ticket-ledger audit DIR --expect-digest SEQ:HEX`.
 
             Example:

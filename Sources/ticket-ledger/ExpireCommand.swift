@@ -5,11 +5,12 @@ import TicketLedger
 struct ExpireCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expire",
-        abstract: "Expire every issued ticket past its lifetime; prints how many.",
+        abstract: "Expire every issued ticket past its lifetime and drop settled ones.",
         discussion: """
-            Consumed and expired tickets stay in the tickets projection for --grace seconds after
-            their expiry (so a replayed ticket is told alreadyConsumed), then this drops them;
-            the log keeps their history.
+            Settled (consumed or expired) tickets stay in the tickets projection for --grace \
+            seconds after their expiry (so a replayed ticket is told alreadyConsumed), then \
+            this drops them; the log keeps their history. Prints how many tickets it expired \
+            and how many it dropped.
 
             Example:
               ticket-ledger expire ./store --grace 3600
@@ -28,16 +29,17 @@ struct ExpireCommand: ParsableCommand {
         try runIsolated(store: store.dir, writes: true)
         let ledger = try store.open()
         defer { ledger.close() }
-        var total = 0
+        var total = SweepReport(expired: 0, purged: 0)
         while true {
-            let n = try ledger.expireDue(grace: .seconds(grace))
-            total += n
-            if n == 0 { break }
+            let report = try ledger.sweep(grace: .seconds(grace))
+            total.expired += report.expired
+            total.purged += report.purged
+            if report.expired == 0 && report.purged == 0 { break }
         }
         if store.json {
-            printJSON(["expired": total])
+            printJSON(total)
         } else {
-            print("expired \(total) ticket\(total == 1 ? "" : "s")")
+            print("expired \(total.expired) ticket\(total.expired == 1 ? "" : "s"), dropped \(total.purged) settled")
         }
     }
 }

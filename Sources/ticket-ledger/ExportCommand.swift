@@ -7,17 +7,19 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Print events as JSON Lines: seq, type, at, pool, ticket (the locator) and the event's fields.",
         discussion: """
-            One object per line, for jq and other tools. Never prints verifier or secret digests,
-            nor profiles. Opens the store read-only.
+            One object per line (JSON Lines, with or without --json), for jq and other tools. \
+            Never prints verifier or secret digests, nor profiles. Opens the store read-only.
 
             Example:
-              ticket-ledger export ./store --from 1000 --to 2000 | jq -c 'select(.type == "TicketConsumed")'
+              ticket-ledger export ./store --from 2 --to 20 \\
+                | jq -c 'select(.type == "TicketConsumed")'
             """
     )
 
     @Argument(help: "The store's directory.") var dir: String
     @Option(help: "The first sequence to print.") var from: UInt64 = 1
     @Option(help: "The last sequence to print.") var to: UInt64 = .max
+    @Flag(help: "Print JSON Lines (what export always prints).") var json = false
 
     func validate() throws {
         guard from >= 1 else { throw ValidationError("--from must be at least 1 (sequences start at 1)") }

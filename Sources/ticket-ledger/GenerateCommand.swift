@@ -12,7 +12,7 @@ struct GenerateCommand: ParsableCommand {
     )
 
     @Argument(help: "The store's directory (created when missing).") var dir: String
-    @Option(help: "Stop once the log holds this many events.") var events: UInt64 = 1_000_000
+    @Option(help: "Stop once the log holds this many events (at least one per pool).") var events: UInt64 = 1_000_000
     @Option(help: "Distinct users.") var users: Int = 100_000
     @Option(help: "Pools.") var pools: Int = 4
     @Option(help: "Seconds the clock moves per batch of about 20,000 commands.") var secondsPerBatch: Int64 = 5

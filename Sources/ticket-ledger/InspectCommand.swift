@@ -6,12 +6,13 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a ticket's state and history, a user's document and history, or store statistics.",
         discussion: """
-            Opens the store read-only. A ticket may be given as its text or as its locator (16
-            hexadecimal digits); the ticket text is never printed. Ticket and user histories are
-            found by scanning the log (from the ticket's issue; the whole log for a user).
+            Opens the store read-only. A ticket may be given as its text or as its locator (16 \
+            hexadecimal digits); the ticket text is never printed. Ticket and user histories are \
+            found by scanning the log (from the ticket's issue; the whole log for a user). \
+            Exits 1 when the log has no such ticket or user (with --json, after the report).
 
             Examples:
-              ticket-ledger inspect ./store ticket 000000000000002a
+              ticket-ledger inspect ./store ticket 0000000000000002
               ticket-ledger inspect ./store user app1 u1 --json
               ticket-ledger inspect ./store stats
             """
@@ -52,12 +53,17 @@ struct InspectCommand: ParsableCommand {
         case "ticket":
             guard let locator = locator(operands[0]) else { throw ValidationError("not a ticket or locator") }
             let report = try reader.ticketReport(locator)
-            if json { return printJSON(report) }
+            if json {
+                printJSON(report)
+                if report.state == nil && report.history.isEmpty { throw ExitCode(1) }
+                return
+            }
             if let s = report.state {
                 print("ticket \(locator): \(s.status.rawValue), pool \(s.pool), user \(s.user), issued \(s.issuedAt), expires \(s.expiresAt)"
                       + (s.consumedAt.map { ", consumed \($0)" } ?? "") + (s.expiredAt.map { ", expired \($0)" } ?? ""))
             } else if report.history.isEmpty {
                 print("ticket \(locator): no such ticket in the log")
+                throw ExitCode(1)
             } else {
                 print("ticket \(locator): no longer in the tickets projection (purged after its grace period)")
             }
@@ -66,10 +72,14 @@ struct InspectCommand: ParsableCommand {
             let pool = try poolID(operands[0])
             let user = try UserID(operands[1])
             let report = try reader.userReport(pool: pool, user: user)
-            if json { return printJSON(report) }
+            if json {
+                printJSON(report)
+                if report.document == nil && report.history.isEmpty { throw ExitCode(1) }
+                return
+            }
             guard let doc = report.document else {
                 print("no user '\(user)' in pool '\(pool)'")
-                return
+                throw ExitCode(1)
             }
             printJSON(doc)
             for entry in report.history {

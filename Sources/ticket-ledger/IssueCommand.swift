@@ -7,8 +7,14 @@ struct IssueCommand: ParsableCommand {
         commandName: "issue",
         abstract: "Issue a single-use ticket to a user of a configured pool and print it.",
         discussion: """
-            Example:
-              ticket-ledger issue ./store --pool app1 --user u1 --nickname Ann --phone 17612346754 --ip 192.168.0.106 --get-phone
+            Each issue stores the profile it carries as the user's profile: a field it leaves \
+            out is cleared, so the profile is always the latest one WeChat gave. With --count N \
+            it prints one ticket per line (with --json, one object per line).
+
+            Examples:
+              ticket-ledger issue ./store --pool app1 --user u1 --nickname Ann \\
+                --phone 17612346754 --get-phone --ip 192.168.0.106
+              ticket-ledger issue ./store --pool app1 --user u2 --count 3 --json
             """
     )
 
@@ -27,7 +33,7 @@ struct IssueCommand: ParsableCommand {
     @Option(help: "Free-form metadata.") var metadata: String?
     @Option(help: "The end user's IP address (IPv4 or IPv6).") var ip: String?
     @Flag(name: .customLong("get-phone"), help: "The user agreed to share the phone number.") var getPhone = false
-    @Option(help: "Issue this many tickets to the user, one per line (they share commits; for load tests).")
+    @Option(help: "Issue this many tickets to the user, one per line (they share commits).")
     var count: Int = 1
 
     func validate() throws {
@@ -48,7 +54,10 @@ struct IssueCommand: ParsableCommand {
             while left > 0 {
                 let chunk = [IssueRequest](repeating: request, count: min(left, 4096))
                 var out = ""
-                for result in try ledger.issueTickets(chunk) { out += try result.get().ticket.text + "\n" }
+                for result in try ledger.issueTickets(chunk) {
+                    let issued = try result.get()
+                    out += (store.json ? jsonLine(IssuedOutput(issued)) : issued.ticket.text) + "\n"
+                }
                 FileHandle.standardOutput.write(Data(out.utf8))
                 left -= chunk.count
             }
@@ -56,12 +65,24 @@ struct IssueCommand: ParsableCommand {
         }
         let issued = try ledger.issueTicket(request)
         if store.json {
-            printJSON([
-                "ticket": issued.ticket.text, "locator": issued.ticket.locator.description,
-                "issuedAt": issued.issuedAt.iso8601, "expiresAt": issued.expiresAt.iso8601,
-            ])
+            printJSON(IssuedOutput(issued))
         } else {
             print(issued.ticket.text)
         }
+    }
+}
+
+/// `issue --json`'s answer: one object per ticket.
+private struct IssuedOutput: Encodable {
+    var ticket: String
+    var locator: String
+    var issuedAt: String
+    var expiresAt: String
+
+    init(_ issued: IssuedTicket) {
+        ticket = issued.ticket.text
+        locator = issued.ticket.locator.description
+        issuedAt = issued.issuedAt.iso8601
+        expiresAt = issued.expiresAt.iso8601
     }
 }

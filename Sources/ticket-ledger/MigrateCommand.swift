@@ -12,8 +12,8 @@ struct MigrateCommand: ParsableCommand {
             program is refused (exit 2). The password comes from PGPASSWORD or the password \
             file (PGPASSFILE, else ~/.pgpass), never from the URL.
 
-            Example:
-              PGPASSWORD=… ticket-ledger migrate postgres://ledger@db.internal:5432/tickets
+            Example (it exits 2 when the database cannot be reached):
+              ticket-ledger migrate postgres://app@localhost/tickets  # exit 2 if down
             """)
 
     @Argument(help: "The database: postgres://USER@HOST:PORT/DATABASE (add ?sslmode=require for TLS).")

@@ -14,11 +14,13 @@ struct PoolConfigureCommand: ParsableCommand {
         commandName: "configure",
         abstract: "Set a pool's ticket lifetime and secret policy (creates the store if needed).",
         discussion: """
-            The secret is stored only as a salted digest. It may come from TICKET_LEDGER_SECRET
-            instead of --secret, which keeps it out of the process list.
+            The secret is stored only as a salted digest. It may come from TICKET_LEDGER_SECRET \
+            instead of --secret, which keeps it out of the process list. Reconfiguring a pool \
+            without a secret keeps the one it has.
 
-            Example:
-              ticket-ledger pool configure ./store --pool 5f8e9c0d1a2b3c4d5e6f7a8b --lifetime 120 --secret s3cret
+            Examples:
+              ticket-ledger pool configure ./store --pool app1 --secret s3cret
+              ticket-ledger pool configure ./store --pool app1 --lifetime 300
             """
     )
 
@@ -33,7 +35,7 @@ struct PoolConfigureCommand: ParsableCommand {
     @Option(name: .customLong("require-secret"), help: "Whether redeeming needs the pool secret (true|false).")
     var requireSecret: Bool = true
 
-    @Option(help: "The pool secret.")
+    @Option(help: "The pool secret (default: the one the pool has, if any).")
     var secret: String?
 
     func validate() throws {
@@ -50,9 +52,16 @@ struct PoolConfigureCommand: ParsableCommand {
             id, policy: PoolPolicy(ticketLifetime: .seconds(lifetime), secretRequired: requireSecret),
             secret: resolvedSecret(secret))
         if store.json {
-            printJSON(["pool": id.rawValue, "lifetime": "\(lifetime)", "requireSecret": "\(requireSecret)"])
+            printJSON(ConfiguredPool(pool: id.rawValue, lifetime: lifetime, requireSecret: requireSecret))
         } else {
             print("pool \(id) configured: lifetime \(lifetime) s, secret \(requireSecret ? "required" : "not required")")
         }
     }
+}
+
+/// `pool configure --json`'s answer.
+private struct ConfiguredPool: Encodable {
+    var pool: String
+    var lifetime: Int
+    var requireSecret: Bool
 }

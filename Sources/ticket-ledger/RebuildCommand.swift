@@ -6,8 +6,8 @@ struct RebuildCommand: ParsableCommand {
         commandName: "rebuild",
         abstract: "Rebuild the projections from the log, atomically (a crash halfway leaves the old ones).",
         discussion: """
-            Replays the log (checking its chain and rules), then replaces the tickets, pools,
-            expiry-index and users projections in one write transaction. For after an upgrade or
+            Replays the log (checking its chain and rules), then replaces the tickets, pools, \
+            expiry-index and users projections in one write transaction. For after an upgrade or \
             a bug fix; run `audit` first to see what differs.
 
             Example:

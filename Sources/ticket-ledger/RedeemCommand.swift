@@ -7,16 +7,23 @@ struct RedeemCommand: ParsableCommand {
         commandName: "redeem",
         abstract: "Exchange a ticket, once, for the user's document (JSON). Exits 1 when refused.",
         discussion: """
-            A refusal prints {"reason": …, "message": …}; the reasons are malformed, unknown,
-            alreadyConsumed, expired, secretRequired and secretMismatch. The secret may come
+            A refusal prints {"reason": …, "message": …}; the reasons are malformed, unknown, \
+            alreadyConsumed, expired, secretRequired and secretMismatch. The secret may come \
             from TICKET_LEDGER_SECRET instead of --secret.
 
-            With --tickets-from FILE (- for standard input) it redeems one ticket per line and
-            prints one JSON line each: {"line": N, "user": {…}} or {"line": N, "reason": …,
+            With --tickets-from FILE (- for standard input) it redeems one ticket per line and \
+            prints one JSON line each: {"line": N, "user": {…}} or {"line": N, "reason": …, \
             "message": …}; it exits 1 when any was refused.
 
-            Example:
-              ticket-ledger redeem ./store --pool app1 --ticket tl1.0000000000000002.q83vEjRWeJCrze8SNFZ4kA --secret s3cret
+            A ticket is exact text, as issue printed it: its hexadecimal digits are lowercase, \
+            and any other spelling is malformed.
+
+            Examples:
+              T=$(ticket-ledger issue ./store --pool app1 --user u1)
+              ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
+              ticket-ledger issue ./store --pool app1 --user u2 --count 3 > tickets.txt
+              ticket-ledger redeem ./store --pool app1 --tickets-from tickets.txt \\
+                --secret s3cret
             """
     )
 

@@ -11,18 +11,20 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve the ticket exchange over HTTP until SIGTERM or SIGINT.",
         discussion: """
-            Routes: POST /oauth/app2wxapp/auth/:userPoolId (the exchange), POST /tickets (issue,
-            bearer --issue-key), GET /healthz, GET /metrics. On SIGTERM or SIGINT the server stops
-            accepting connections, lets in-flight requests finish, then closes the store. Other
-            processes (the CLI among them) may open the same store while it runs. Every
-            --sweep-interval seconds it expires due tickets and drops consumed and expired ones
+            Routes: POST /oauth/app2wxapp/auth/:userPoolId (the exchange), POST /tickets (issue, \
+            bearer --issue-key), GET /healthz, GET /metrics. On SIGTERM or SIGINT the server stops \
+            accepting connections, lets in-flight requests finish, then closes the store. Other \
+            processes (the CLI among them) may open the same store while it runs. Every \
+            --sweep-interval seconds it expires due tickets and drops consumed and expired ones \
             --grace seconds after their expiry (as `ticket-ledger expire` does).
 
-            The keys may come from TICKET_LEDGER_ISSUE_KEY and TICKET_LEDGER_TOKEN_KEY instead of
+            The keys may come from TICKET_LEDGER_ISSUE_KEY and TICKET_LEDGER_TOKEN_KEY instead of \
             the options, which keeps them out of the process list.
 
-            Example:
-              ticket-ledger serve ./store --port 8080 --issue-key "$ISSUE_KEY" --token-key "$TOKEN_KEY"
+            Example (Ctrl-C stops it):
+              export TICKET_LEDGER_ISSUE_KEY=$(openssl rand -hex 16)
+              export TICKET_LEDGER_TOKEN_KEY=$(openssl rand -hex 32)
+              ticket-ledger serve ./store --port 8080
             """
     )
 

@@ -12,8 +12,10 @@ struct TicketLedgerCommand: ParsableCommand {
         commandName: "ticket-ledger",
         abstract: "Issue, redeem and audit single-use login tickets kept in an LMDB event log.",
         discussion: """
-            Exit codes: 0 success, 1 a rejection or findings, 2 usage, I/O or an unreadable store.
-            Every command takes --json for machine-readable output.
+            Exit codes: 0 success, 1 a rejection, findings or nothing found, 2 usage, I/O or an \
+            unreadable store. --json prints machine-readable output: one object, or one per \
+            line (JSON Lines) where a command prints many records. Every command takes it but \
+            serve and demo, which print for people; export always prints JSON Lines.
 
             Example:
               ticket-ledger pool configure ./store --pool app1 --secret s3cret
@@ -36,6 +38,11 @@ struct TicketLedgerCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
+            if command is TicketLedgerCommand || command is PoolCommand {
+                // No subcommand: the help, as a usage error (so a script that forgot one fails).
+                FileHandle.standardError.write(Data((helpMessage(for: type(of: command)) + "\n").utf8))
+                Foundation.exit(2)
+            }
             try command.run()
         } catch let error as LedgerError {
             FileHandle.standardError.write(Data("ticket-ledger: \(error)\n".utf8))
@@ -67,10 +74,15 @@ struct StoreOptions: ParsableArguments {
 
 /// Prints `value` as one line of JSON with sorted keys.
 func printJSON(_ value: some Encodable) {
+    print(jsonLine(value))
+}
+
+/// `value` as one line of JSON with sorted keys (empty if it cannot be encoded).
+func jsonLine(_ value: some Encodable) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(value) else { return }
-    print(String(decoding: data, as: UTF8.self))
+    guard let data = try? encoder.encode(value) else { return "" }
+    return String(decoding: data, as: UTF8.self)
 }
 
 /// Parses a pool id, as a usage error when it is not valid.

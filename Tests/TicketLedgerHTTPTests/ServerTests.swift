@@ -174,6 +174,16 @@ struct ServerTests {
                 headers: [("Authorization", "Bearer \(issueKey)")])
             #expect(unconfigured.status == 404)
             #expect(throws: MiniProgramReplyError.self) { try MiniProgramReply(parsing: unconfigured.body) }
+
+            // A pool id that is not well formed is `malformed`, as in the exchange's path.
+            let badPool = try await server.send(
+                .POST, "/tickets", body: #"{"pool":"no spaces","user":"u2"}"#,
+                headers: [("Authorization", "Bearer \(issueKey)")])
+            #expect(badPool.status == 400)
+            #expect(badPool.json["code"] as? String == "malformed")
+            let badUser = try await server.send(
+                .POST, "/tickets", body: #"{"pool":"app1","user":""}"#, headers: [("Authorization", "Bearer \(issueKey)")])
+            #expect(badUser.json["code"] as? String == "invalidArgument")
         }
     }
 

@@ -68,7 +68,10 @@ struct BackupTests {
 
         #expect(throws: LedgerError.self) { try store.ledger.backup(to: full) }
         #expect(throws: LedgerError.self) { try store.ledger.backup(to: file) }
-        #expect(throws: LedgerError.self) { try store.ledger.backup(to: store.root + "/missing/parent") }
+        // Below a file is refused; missing parents are made (as `mkdir -p`).
+        #expect(throws: LedgerError.self) { try store.ledger.backup(to: file + "/below") }
+        let nested = try store.ledger.backup(to: store.root + "/missing/parent")
+        #expect(nested.head.sequence == 4)
         store.ledger.close()
         for destination in [full, file, store.path] {
             let r = try Child.run(["backup", store.path, destination], timeout: 60)

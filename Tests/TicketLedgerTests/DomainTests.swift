@@ -182,6 +182,15 @@ struct DeciderTests {
         #expect(a.secret == b.secret)
         #expect(a.secret?.matches("s3cret") == true)
         #expect(a.secret?.matches("s3creT") == false)
+        // Reconfigured without a secret, a pool that requires one keeps the digest in force.
+        let kept = Decider.configurePool(
+            Fixture.pool, policy: PoolPolicy(ticketLifetime: .seconds(300)), secret: nil, current: a.secret,
+            salt: Fixture.salt, now: Fixture.t0)
+        #expect(try kept.get().secret == a.secret)
+        let dropped = Decider.configurePool(
+            Fixture.pool, policy: PoolPolicy(secretRequired: false), secret: nil, current: a.secret,
+            salt: Fixture.salt, now: Fixture.t0)
+        #expect(try dropped.get().secret == nil)
     }
 }
 

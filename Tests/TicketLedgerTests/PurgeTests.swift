@@ -100,10 +100,10 @@ struct PurgeTests {
         for t in short { #expect(try ledger.redeem(ticket: t.ticket.text, pool: Self.pool, secret: secret).document != nil) }
         store.clock.advance(by: .seconds(60) + Ledger.ticketGracePeriod)
         // limit 1: at most 8 tickets read, all live ones of the long pool.
-        #expect(try ledger.expireDue(limit: 1) == 0)
+        #expect(try ledger.sweep(limit: 1) == SweepReport(expired: 0, purged: 0))
         for t in short { #expect(try ledger.ticketState(t.ticket.locator)?.status == .consumed) }
-        // A limit whose budget reaches past the live ones drops the settled ones.
-        #expect(try ledger.expireDue(limit: 3) == 0)
+        // A limit whose budget reaches past the live ones drops the settled ones, and says so.
+        #expect(try ledger.sweep(limit: 3) == SweepReport(expired: 0, purged: 3))
         for t in short { #expect(try ledger.ticketState(t.ticket.locator) == nil) }
         for t in live { #expect(try ledger.ticketState(t.ticket.locator)?.status == .issued) }
         let audit = try store.audit()

@@ -224,15 +224,25 @@ public final class Ledger: LedgerReading {
     ///   - grace: how long a settled ticket stays after its `expiresAt`, so that a replayed
     ///     ticket is told `alreadyConsumed` rather than `unknown` (default
     ///     ``ticketGracePeriod``, 300 s; at most 30 days).
-    /// - Returns: how many tickets it expired.
+    /// - Returns: how many tickets it expired (``sweep(limit:grace:)`` also says how many it dropped).
     /// - Throws: ``LedgerError/invalidArgument(_:_:)`` for a grace period below zero or over 30 days.
     public func expireDue(limit: Int = 10_000, grace: Duration = Ledger.ticketGracePeriod) throws(LedgerError) -> Int {
+        try sweep(limit: limit, grace: grace).expired
+    }
+
+    /// Expires due tickets and drops settled ones past `grace`, as ``expireDue(limit:grace:)``
+    /// does, and reports both counts.
+    ///
+    /// - Throws: ``LedgerError/invalidArgument(_:_:)`` for a grace period below zero or over 30 days.
+    public func sweep(limit: Int = 10_000, grace: Duration = Ledger.ticketGracePeriod) throws(LedgerError) -> SweepReport {
         guard (Duration.zero...Self.maxGracePeriod).contains(grace) else {
             throw .invalidArgument("grace", "must be between 0 and 30 days")
         }
-        guard case .expired(let count) = try submit(.expireDue(limit: max(0, limit), grace: grace)).get() else { throw Self.mismatch }
-        if count > 0 { writer.logger.info("expired tickets", metadata: ["count": "\(count)"]) }
-        return count
+        guard case .swept(let report) = try submit(.expireDue(limit: max(0, limit), grace: grace)).get() else { throw Self.mismatch }
+        if report.expired > 0 || report.purged > 0 {
+            writer.logger.info("swept tickets", metadata: ["expired": "\(report.expired)", "purged": "\(report.purged)"])
+        }
+        return report
     }
 
     /// Issues many tickets at once: they are queued together, so they share few batches.

@@ -1,7 +1,7 @@
 import LMDB
 
-/// Copies `environment` into `destination` (an empty or missing directory), syncs the copy,
-/// and reads its head back.
+/// Copies `environment` into `destination` (an empty or missing directory, made with its
+/// missing parents), syncs the copy, and reads its head back.
 func backupEnvironment(_ environment: Environment, path: String, to destination: String) throws(LedgerError) -> BackupReport {
     var created = false
     switch POSIX.fileKind(destination) {
@@ -16,10 +16,7 @@ func backupEnvironment(_ environment: Environment, path: String, to destination:
             throw .invalidArgument("backup destination", "'\(destination)' is not empty; a backup never overwrites anything")
         }
     case .failure(let e) where e == .noEntry:
-        if case .failure(let e) = POSIX.makeDirectory(destination) {
-            if e == .accessDenied { throw .permissionDenied(path: destination, operation: "mkdir") }
-            throw .storage(path: destination, operation: "mkdir", message: e.description)
-        }
+        try StoreOpener.makeDirectories(destination)  // and its missing parents, as `mkdir -p`
         created = true
     case .failure(let e):
         throw .storage(path: destination, operation: "stat", message: e.description)

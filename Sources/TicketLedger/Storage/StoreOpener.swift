@@ -120,7 +120,7 @@ enum StoreOpener {
     }
 
     /// Creates `path` and any missing parents (as `mkdir -p`), each with mode 0755.
-    private static func makeDirectories(_ path: String) throws(LedgerError) {
+    static func makeDirectories(_ path: String) throws(LedgerError) {
         let first = POSIX.makeDirectory(path)
         let result: Result<Void, POSIX.Errno>
         if case .failure(let e) = first, e == .noEntry, let parent = parentDirectory(of: path) {

@@ -3,5 +3,5 @@ enum Reply: Sendable {
     case configured
     case issued(IssuedTicket)
     case redeemed(RedeemReply)
-    case expired(Int)
+    case swept(SweepReport)
 }

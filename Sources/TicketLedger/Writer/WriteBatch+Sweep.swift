@@ -4,8 +4,8 @@
 extension WriteBatch {
     /// Expires up to `limit` issued tickets whose expiry is at or before now, oldest first,
     /// then drops up to `limit` settled tickets whose `expiresAt` plus `grace` has passed.
-    /// Returns how many it expired.
-    mutating func expireDue(limit: Int, grace: Duration) throws -> Int {
+    /// Returns how many it expired and how many it dropped.
+    mutating func expireDue(limit: Int, grace: Duration) throws -> SweepReport {
         let now = clock.now()
         var plan = ExpiryPlan(now: now, limit: limit)
         try store.scanDue(into: &plan)
@@ -15,8 +15,8 @@ extension WriteBatch {
             }
             try append(.ticketExpired(event))
         }
-        try purgeSettled(now: now, limit: limit, grace: grace)
-        return plan.due.count
+        let purged = try purgeSettled(now: now, limit: limit, grace: grace)
+        return SweepReport(expired: plan.due.count, purged: purged)
     }
 
     /// Drops up to `limit` consumed or expired tickets whose `expiresAt` plus `grace` is at or

@@ -78,7 +78,10 @@ struct WriteBatch<Store: StoreBatch> {
         switch command {
         case let .configurePool(pool, policy, secret):
             let salt = SecretDigest.randomSalt()
-            switch Decider.configurePool(pool, policy: policy, secret: secret, salt: salt, now: clock.now()) {
+            let current = try secret == nil ? tickets.pool(pool)?.secret : nil
+            switch Decider.configurePool(
+                pool, policy: policy, secret: secret, current: current, salt: salt, now: clock.now()
+            ) {
             case .success(let event):
                 try append(.poolConfigured(event))
                 return .success(.configured)
@@ -90,7 +93,7 @@ struct WriteBatch<Store: StoreBatch> {
         case let .redeem(ticket, pool, secret):
             return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret)))
         case let .expireDue(limit, grace):
-            return .success(.expired(try expireDue(limit: limit, grace: grace)))
+            return .success(.swept(try expireDue(limit: limit, grace: grace)))
         }
     }
 

@@ -46,10 +46,13 @@ enum Decider {
             ip: ip, getPhone: request.getPhone, expiresAt: Rules.expiry(issuedAt: now, lifetime: poolState.policy.ticketLifetime)))
     }
 
-    /// Decides a pool configuration: a pool that requires a secret must be given one. The
-    /// secret is kept only as its digest with `salt` (the caller draws it at random).
+    /// Decides a pool configuration: a pool that requires a secret must be given one, or
+    /// already have one (`current`, the digest in force), which it then keeps: changing a
+    /// pool's lifetime does not need its secret again. The secret is kept only as its digest
+    /// with `salt` (the caller draws it at random).
     static func configurePool(
-        _ pool: PoolID, policy: PoolPolicy, secret: String?, salt: (UInt64, UInt64), now: Timestamp
+        _ pool: PoolID, policy: PoolPolicy, secret: String?, current: SecretDigest? = nil, salt: (UInt64, UInt64),
+        now: Timestamp
     ) -> Result<PoolConfigured, LedgerError> {
         guard PoolPolicy.lifetimeBounds.contains(policy.ticketLifetime) else {
             return .failure(.invalidArgument("lifetime", "must be between 1 s and 86400 s"))
@@ -57,10 +60,11 @@ enum Decider {
         if let secret, secret.isEmpty || secret.utf8.count > 1024 {
             return .failure(.invalidArgument("secret", "must be 1 to 1024 bytes"))
         }
-        guard Rules.hasSecretItNeeds(secretRequired: policy.secretRequired, hasSecret: secret != nil) else {
+        let kept = policy.secretRequired ? current : nil
+        guard Rules.hasSecretItNeeds(secretRequired: policy.secretRequired, hasSecret: secret != nil || kept != nil) else {
             return .failure(.secretMissingForPool(pool))
         }
         return .success(PoolConfigured(
-            pool: pool, at: now, policy: policy, secret: secret.map { SecretDigest(secret: $0, salt: salt) }))
+            pool: pool, at: now, policy: policy, secret: secret.map { SecretDigest(secret: $0, salt: salt) } ?? kept))
     }
 }
