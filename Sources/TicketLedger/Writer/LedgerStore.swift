@@ -58,6 +58,13 @@ protocol StoreSnapshot {
     /// A ticket already purged from the projection, as its `TicketIssued` event describes it;
     /// `nil` when the log has no such issue.
     func purgedTicket(_ locator: TicketLocator) throws -> TicketState?
+    /// Reads ahead the tickets a catch-up of the log tail is about to ask for.
+    func readAhead(tickets: [TicketLocator]) throws
+}
+
+extension StoreSnapshot {
+    /// Nothing to read ahead (a store in the same process).
+    func readAhead(tickets: [TicketLocator]) throws {}
 }
 
 /// One write transaction of the writer: the tickets side of the projections (through

@@ -80,11 +80,23 @@ final class UsersView: Sendable {
         guard overlay.applied < meta.head.sequence else { return }
         var users = OverlayUsers(overlay: overlay, tickets: tickets)
         overlay = Overlay(base: 0, applied: 0)  // let `users` own the storage while it grows
-        try tickets.forEachEvent(after: users.overlay.applied, through: meta.head.sequence) { sequence, event in
-            var consumed: TicketState?
-            if case .ticketConsumed(let e) = event { consumed = try tickets.ticket(e.locator) ?? tickets.purgedTicket(e.locator) }
-            try Projector.applyToUsers(event, sequence: sequence, ticket: consumed, to: &users)
+        // In chunks: the consumed tickets of a chunk are read at once (one round trip for a
+        // store across a network), then its events applied in order.
+        var chunk: [(sequence: UInt64, event: LedgerEvent)] = []
+        func applyChunk() throws {
+            try tickets.readAhead(tickets: chunk.compactMap { if case .ticketConsumed(let e) = $0.event { e.locator } else { nil } })
+            for (sequence, event) in chunk {
+                var consumed: TicketState?
+                if case .ticketConsumed(let e) = event { consumed = try tickets.ticket(e.locator) ?? tickets.purgedTicket(e.locator) }
+                try Projector.applyToUsers(event, sequence: sequence, ticket: consumed, to: &users)
+            }
+            chunk.removeAll(keepingCapacity: true)
         }
+        try tickets.forEachEvent(after: users.overlay.applied, through: meta.head.sequence) { sequence, event in
+            chunk.append((sequence, event))
+            if chunk.count == 4096 { try applyChunk() }
+        }
+        try applyChunk()
         overlay = users.overlay
         overlay.applied = meta.head.sequence
     }

@@ -108,6 +108,11 @@ final class PostgresBatch: StoreBatch {
             consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest)
     }
 
+    func readAhead(tickets: [TicketLocator]) throws {
+        guard !tickets.isEmpty else { return }
+        try prefetch(pools: [], tickets: tickets, users: [])
+    }
+
     /// Reads every pool, ticket and user asked for and not read yet in one query, then the
     /// users of the tickets it found in a second: what a batch reads, in two round trips.
     func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws {
