@@ -142,7 +142,7 @@ struct Routes: Sendable {
             text("metadata", d.metadata)
             key("loginsCount")
             out.append(contentsOf: String(d.loginsCount).utf8)
-            text("lastLogin", d.lastLogin?.iso8601)
+            text("lastLogin", d.lastLogin?.iso8601 ?? "")
             text("lastIP", d.lastIP)
             text("signedUp", d.signedUp.iso8601)
             text("token", token)

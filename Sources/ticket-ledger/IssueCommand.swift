@@ -19,7 +19,8 @@ struct IssueCommand: ParsableCommand {
     @Option(help: "The user's name.") var username: String?
     @Option(help: "The WeChat nickname.") var nickname: String?
     @Option(help: "An avatar URL.") var photo: String?
-    @Option(help: "The phone number (kept only with --get-phone; shown masked).") var phone: String?
+    @Option(help: "The phone number: stored only with --get-phone (the user agreed to share it), else dropped before anything is written; shown masked.")
+    var phone: String?
     @Option(help: "The WeChat openid.") var openid: String?
     @Option(help: "The WeChat unionid.") var unionid: String?
     @Option(help: "The raw WeChat profile, as a JSON string.") var oauth: String?
