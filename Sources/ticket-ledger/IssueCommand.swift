@@ -28,7 +28,7 @@ struct IssueCommand: ParsableCommand {
     @Option(help: "Free-form metadata.") var metadata: String?
     @Option(help: "The end user's IP address (IPv4 or IPv6).") var ip: String?
     @Flag(name: .customLong("get-phone"), help: "The user agreed to share the phone number.") var getPhone = false
-    @Option(help: "Issue this many tickets to the user, one per line (they share commits; for load tests).")
+    @Option(help: "Issue this many tickets to the user, one per line (they share commits; for load tests). SIGINT or SIGTERM stops it after the batch in progress, with every ticket issued printed.")
     var count: Int = 1
 
     func validate() throws {
@@ -45,8 +45,12 @@ struct IssueCommand: ParsableCommand {
             oauth: oauth, company: company, metadata: metadata)
         let request = IssueRequest(pool: try poolID(pool), user: try UserID(user), profile: profile, ip: ip, getPhone: getPhone)
         if count > 1 {
+            Interruption.catchSignals()
             var left = count
             while left > 0 {
+                if let signal = Interruption.signal {
+                    try Interruption.stop(signal, "after issuing \(count - left) tickets, every one printed above")
+                }
                 let chunk = [IssueRequest](repeating: request, count: min(left, 4096))
                 var out = ""
                 for result in try ledger.issueTickets(chunk) { out += try result.get().ticket.text + "\n" }
