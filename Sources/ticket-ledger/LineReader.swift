@@ -82,12 +82,15 @@ final class LineReader {
         return .text(String(decoding: bytes, as: UTF8.self), number: number)
     }
 
-    /// Reads more input into the buffer; at the end of the input sets `atEnd`.
+    /// Reads more input into the buffer; at the end of the input sets `atEnd`. A signal
+    /// while it waits ends the command (``Interruption/whileWaitingForInput(_:)``).
     private func fill() throws {
         start = 0
         end = 0
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = try Interruption.whileWaitingForInput {
+                buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            }
             if n > 0 {
                 end = n
                 return

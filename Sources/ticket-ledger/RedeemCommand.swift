@@ -58,10 +58,21 @@ struct RedeemCommand: ParsableCommand {
         Interruption.catchSignals()
         var refused = false
         var answered = 0
-        while let line = try lines?.next() {
+        func stop() throws {
             if let signal = Interruption.signal {
                 try Interruption.stop(signal, "after answering \(answered) tickets, every answer printed above")
             }
+        }
+        while true {
+            try stop()
+            let next: LineReader.Line?
+            do {
+                next = try lines?.next()
+            } catch is Interruption.Interrupted {
+                try stop()
+                throw ExitCode(2)  // not reached: a signal was received
+            }
+            guard let line = next else { break }
             switch line {
             case .tooLong(let number):
                 refused = true

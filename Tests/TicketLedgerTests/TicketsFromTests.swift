@@ -92,6 +92,44 @@ struct TicketsFromTests {
         input.fileHandleForWriting.write(Data((tickets[1] + "\n").utf8))
         try input.fileHandleForWriting.close()
     }
+
+    @Test("SIGINT while it waits for standard input ends it at once: exit 130, the answers given are kept")
+    func interruptedWhileWaiting() throws {
+        let (store, tickets) = try Self.store(tickets: 1)
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["redeem", store.path, "--pool", "p1", "--tickets-from", "-"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TICKET_LEDGER_SECRET": secret]) { $1 }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            try? input.fileHandleForWriting.close()
+        }
+        input.fileHandleForWriting.write(Data((tickets[0] + "\n").utf8))
+        var answer = Data()
+        while !answer.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            answer.append(chunk)
+        }
+        #expect(String(decoding: answer, as: UTF8.self).contains(#""line":1"#))
+        usleep(200_000)  // now blocked reading the next line
+        kill(process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        #expect(!process.isRunning, "still waiting for input after SIGINT")
+        if process.isRunning { return }
+        #expect(process.terminationStatus == 130)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("interrupted by SIGINT"), "\(stderr)")
+        let ledger = try Ledger.open(at: store.path)
+        defer { ledger.close() }
+        #expect(try ledger.ticketState(try #require(Ticket(tickets[0])?.locator))?.status == .consumed)
+    }
 }
 
 /// Text shared between two threads.
