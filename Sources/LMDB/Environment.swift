@@ -74,7 +74,9 @@ package final class Environment: @unchecked Sendable {
             try check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
             try check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
             try check(mdb_env_set_mapsize(env, options.mapSize), "mdb_env_set_mapsize")
-            try check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open(\(path))")
+            // data.mdb and lock.mdb are created private to their owner (0600 less the umask):
+            // the store holds phone numbers, openids and IP addresses.
+            try check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open(\(path))")
             var opened: UInt32 = 0
             try check(mdb_env_get_flags(env, &opened), "mdb_env_get_flags(\(path))")
             self.mapIsReadOnly = opened & UInt32(MDB_WRITEMAP) == 0
@@ -189,20 +191,27 @@ package final class Environment: @unchecked Sendable {
     }
 
     /// Writes a consistent copy of the environment into the existing, empty directory `path`,
-    /// while other transactions go on.
+    /// while other transactions go on. The copy's `data.mdb` is created here, new (`O_EXCL`)
+    /// and private to its owner (mode 0600 whatever the umask; `mdb_env_copy2` would make it
+    /// 0666 less the umask), and LMDB writes into it (`mdb_env_copyfd2`).
     /// When another process grew the map meanwhile, the new size is adopted and the copy
-    /// started again (LMDB creates the file with `O_EXCL`, so a partial one is removed first).
+    /// started again (the partial file is removed first).
     package func copy(to destination: String, compact: Bool = true) throws(LMDBError) {
+        let file = destination + "/data.mdb"
         while true {
-            do {
+            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw LMDBError(code: LMDBResultCode(rawValue: errno), operation: "open(\(file))") }
+            do throws(LMDBError) {
+                defer { closeDescriptor(fd) }
+                guard fchmod(fd, 0o600) == 0 else { throw LMDBError(code: LMDBResultCode(rawValue: errno), operation: "fchmod(\(file))") }
                 pthread_rwlock_rdlock(resizeLock)
                 defer { pthread_rwlock_unlock(resizeLock) }
                 try check(
-                    mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
-                    "mdb_env_copy2(\(path) → \(destination))")
+                    mdb_env_copyfd2(handle, fd, compact ? UInt32(MDB_CP_COMPACT) : 0),
+                    "mdb_env_copyfd2(\(path) → \(destination))")
                 return
             } catch where error.code == .mapResized {
-                _ = unlink(destination + "/data.mdb")
+                _ = unlink(file)
                 try adoptMapSize()
             }
         }
@@ -286,4 +295,9 @@ package final class Environment: @unchecked Sendable {
         }
         return try read { txn in try txn.openDatabase(name, create: false) }
     }
+}
+
+/// `close(2)` (inside `Environment`, `close` names its own method).
+private func closeDescriptor(_ fd: Int32) {
+    _ = close(fd)
 }

@@ -17,6 +17,8 @@ struct Routes: Sendable {
     let logger: Logger
     /// SHA-256 of the issue key: what a presented key's digest is compared with.
     private let issueKeyDigest: [UInt8]
+    /// SHA-256 of the metrics key, when `GET /metrics` needs one.
+    private let metricsKeyDigest: [UInt8]?
 
     init(ledger: Ledger, configuration: TicketServer.Configuration, signer: TokenSigner, metrics: ServerMetrics, logger: Logger) {
         self.ledger = ledger
@@ -25,6 +27,7 @@ struct Routes: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.issueKeyDigest = Array(SHA256.hash(data: Array(configuration.issueKey.utf8)))
+        self.metricsKeyDigest = configuration.metricsKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -37,7 +40,11 @@ struct Routes: Sendable {
         router.get("/healthz") { _, _ in
             await health()
         }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, _ in
+            if let metricsKeyDigest, !authorized(request, digest: metricsKeyDigest) {
+                return failure(APIFailure(
+                    status: .unauthorized, code: "unauthorized", message: "the metrics need the metrics key as 'Authorization: Bearer …'"))
+            }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(
@@ -63,6 +70,7 @@ struct Routes: Sendable {
             }
             let body = try await collectBody(request)
             let fields: ExchangeBody = try decodeJSON(body, empty: ExchangeBody())
+            try refuseDuplicates(of: ["ticket", "tickett", "secret"], in: body)
             let ticket = nonEmpty(fields.ticket) ?? nonEmpty(fields.tickett)
                 ?? request.uri.queryParameters["ticket"].map(String.init).flatMap(nonEmpty)
             guard let ticket else {
@@ -142,7 +150,7 @@ struct Routes: Sendable {
             text("metadata", d.metadata)
             key("loginsCount")
             out.append(contentsOf: String(d.loginsCount).utf8)
-            text("lastLogin", d.lastLogin?.iso8601)
+            text("lastLogin", d.lastLogin?.iso8601 ?? "")
             text("lastIP", d.lastIP)
             text("signedUp", d.signedUp.iso8601)
             text("token", token)
@@ -182,6 +190,7 @@ struct Routes: Sendable {
             guard authorized(request) else { throw APIFailure.unauthorized }
             let body = try await collectBody(request)
             let fields: IssueBody = try decodeJSON(body, empty: nil)
+            try refuseDuplicates(of: ["pool", "user", "ip", "getPhone", "profile"], in: body)
             guard let pool = try? PoolID(fields.pool) else {
                 throw APIFailure.malformed("the field 'pool' is not a valid pool id")  // as the exchange's path
             }
@@ -228,14 +237,19 @@ struct Routes: Sendable {
     /// Whether the request presents the issue key as `Authorization: Bearer …`, compared in
     /// constant time (as SHA-256 digests, so the length leaks nothing either).
     func authorized(_ request: Request) -> Bool {
+        authorized(request, digest: issueKeyDigest)
+    }
+
+    /// Whether the request presents, as `Authorization: Bearer …`, the key whose SHA-256 is `digest`.
+    func authorized(_ request: Request, digest keyDigest: [UInt8]) -> Bool {
         guard let header = request.headers[.authorization] else { return false }
         let prefix = "bearer "
         guard header.utf8.count > prefix.utf8.count, header.lowercased().hasPrefix(prefix) else { return false }
         let presented = header.utf8.dropFirst(prefix.utf8.count)
         let digest = Array(SHA256.hash(data: Array(presented)))
         var difference: UInt8 = 0
-        for (a, b) in zip(digest, issueKeyDigest) { difference |= a ^ b }
-        return difference == 0 && digest.count == issueKeyDigest.count
+        for (a, b) in zip(digest, keyDigest) { difference |= a ^ b }
+        return difference == 0 && digest.count == keyDigest.count
     }
 
     // MARK: - GET /healthz
@@ -290,6 +304,14 @@ struct Routes: Sendable {
             throw .malformed("a field of the JSON body has the wrong type (\(context.codingPath.map(\.stringValue).joined(separator: ".")))")
         } catch {
             throw .malformed("the body is not a JSON object")
+        }
+    }
+
+    /// Refuses (400 `malformed`) a JSON body whose top level names one of `keys` twice:
+    /// parsers disagree on which value wins, so a proxy could read another one than we do.
+    func refuseDuplicates(of keys: Set<String>, in body: ByteBuffer) throws(APIFailure) {
+        if let key = JSONKeys.duplicate(among: keys, in: body.readableBytesView) {
+            throw .malformed("the JSON body names the field '\(key)' more than once")
         }
     }
 

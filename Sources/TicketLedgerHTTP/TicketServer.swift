@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+import HummingbirdCore
 import NIOCore
 public import Prometheus
 import ServiceLifecycle
@@ -13,7 +14,7 @@ import UnixSignals
 ///   for the user document plus a signed `token` (HS256 JWT) and `tokenExpiredAt`.
 /// - `POST /tickets` — the mini program's backend issues a ticket (bearer issue key).
 /// - `GET /healthz` — `ok` while the ledger answers reads.
-/// - `GET /metrics` — Prometheus text.
+/// - `GET /metrics` — Prometheus text (with ``Configuration/metricsKey``, only for its bearer).
 ///
 /// ```swift
 /// let ledger = try Ledger.open(at: "/var/lib/tickets")
@@ -50,13 +51,23 @@ public struct TicketServer: Sendable {
         /// How long a consumed or expired ticket stays after its expiry before the sweeper
         /// drops it (default ``Ledger/ticketGracePeriod``, 300 s; at most 30 days).
         public var sweepGrace: Duration
+        /// The most connections open at once (default 4,096). At the cap the server stops
+        /// accepting; clients wait in the listen backlog until a connection closes. Keep it
+        /// below the process's file descriptor limit, so that `accept` never fails for want
+        /// of descriptors (`ticket-ledger serve` raises the soft limit to the hard one).
+        public var maxConnections: Int
+        /// The bearer key `GET /metrics` requires (`Authorization: Bearer …`; at least 16
+        /// bytes). `nil` (the default) serves the metrics to anyone who can reach the port:
+        /// they include login counts, so set a key when the port is reachable by others.
+        public var metricsKey: String?
 
         /// A configuration; see each property for its default.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, issueKey: String, tokenKey: String,
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
             bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
-            sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod
+            sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod,
+            maxConnections: Int = 4096, metricsKey: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -68,6 +79,8 @@ public struct TicketServer: Sendable {
             self.idleTimeout = idleTimeout
             self.sweepInterval = sweepInterval
             self.sweepGrace = sweepGrace
+            self.maxConnections = maxConnections
+            self.metricsKey = metricsKey
         }
 
         /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces:
@@ -85,6 +98,8 @@ public struct TicketServer: Sendable {
             guard (Duration.zero...Ledger.maxGracePeriod).contains(sweepGrace) else {
                 throw .invalid("sweep grace period", "must be between 0 and 30 days")
             }
+            guard maxConnections >= 1 else { throw .invalid("connection limit", "must be at least 1") }
+            if let metricsKey, metricsKey.utf8.count < 16 { throw .invalid("metrics key", "must be at least 16 bytes") }
         }
     }
 
@@ -129,9 +144,11 @@ public struct TicketServer: Sendable {
         routes.register(on: router)
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionCloseHandler()], idleTimeout: .init(configuration.idleTimeout))),
             configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "ticket-ledger"),
+                address: .hostname(configuration.host, port: configuration.port), serverName: "ticket-ledger",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

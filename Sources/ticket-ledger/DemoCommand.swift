@@ -40,7 +40,7 @@ struct DemoCommand: ParsableCommand {
 
         let first = try ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: secret)
         if let doc = first.document {
-            print("3. redeemed   → user \(doc.id), loginsCount \(doc.loginsCount), lastIP \(doc.lastIP ?? "-"), phone \(doc.phone ?? "-")")
+            print("3. redeemed   → user \(doc.id), loginsCount \(doc.loginsCount), lastIP \(doc.lastIP), phone \(doc.phone)")
         }
         let second = try ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: secret)
         print("4. again      → \(second.rejection?.description ?? "redeemed (this must not happen)")")

@@ -25,7 +25,8 @@ struct IssueCommand: ParsableCommand {
     @Option(help: "The user's name.") var username: String?
     @Option(help: "The WeChat nickname.") var nickname: String?
     @Option(help: "An avatar URL.") var photo: String?
-    @Option(help: "The phone number (kept only with --get-phone; shown masked).") var phone: String?
+    @Option(help: "The phone number: stored only with --get-phone (the user agreed to share it), else dropped before anything is written; shown masked.")
+    var phone: String?
     @Option(help: "The WeChat openid.") var openid: String?
     @Option(help: "The WeChat unionid.") var unionid: String?
     @Option(help: "The raw WeChat profile, as a JSON string.") var oauth: String?
@@ -33,7 +34,7 @@ struct IssueCommand: ParsableCommand {
     @Option(help: "Free-form metadata.") var metadata: String?
     @Option(help: "The end user's IP address (IPv4 or IPv6).") var ip: String?
     @Flag(name: .customLong("get-phone"), help: "The user agreed to share the phone number.") var getPhone = false
-    @Option(help: "Issue this many tickets to the user, one per line (they share commits).")
+    @Option(help: "Issue this many tickets to the user, one per line (they share commits). SIGINT or SIGTERM stops it after the batch in progress, with every ticket issued printed.")
     var count: Int = 1
 
     func validate() throws {
@@ -50,8 +51,12 @@ struct IssueCommand: ParsableCommand {
             oauth: oauth, company: company, metadata: metadata)
         let request = IssueRequest(pool: try poolID(pool), user: try UserID(user), profile: profile, ip: ip, getPhone: getPhone)
         if count > 1 {
+            Interruption.catchSignals()
             var left = count
             while left > 0 {
+                if let signal = Interruption.signal {
+                    try Interruption.stop(signal, "after issuing \(count - left) tickets, every one printed above")
+                }
                 let chunk = [IssueRequest](repeating: request, count: min(left, 4096))
                 var out = ""
                 for result in try ledger.issueTickets(chunk) {

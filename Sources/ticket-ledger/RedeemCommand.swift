@@ -11,9 +11,12 @@ struct RedeemCommand: ParsableCommand {
             alreadyConsumed, expired, secretRequired and secretMismatch. The secret may come \
             from TICKET_LEDGER_SECRET instead of --secret.
 
-            With --tickets-from FILE (- for standard input) it redeems one ticket per line and \
+            With --tickets-from FILE (- for standard input; FIFOs and process substitution \
+            work) it reads the input as a stream, redeems one ticket per line as it arrives and \
             prints one JSON line each: {"line": N, "user": {…}} or {"line": N, "reason": …, \
-            "message": …}; it exits 1 when any was refused.
+            "message": …}, N the line's number in the input. Blank lines are skipped (and \
+            counted); a line over 1024 bytes is refused as malformed. It exits 1 when any was \
+            refused. SIGINT or SIGTERM stops it after the line in progress.
 
             A ticket is exact text, as issue printed it: its hexadecimal digits are lowercase, \
             and any other spelling is malformed.
@@ -43,6 +46,8 @@ struct RedeemCommand: ParsableCommand {
 
     func run() throws {
         try runIsolated(store: store.dir, writes: true)
+        // Opened before the store: an input that cannot be read is refused before anything is written.
+        let lines = try ticketsFrom.map { path in try LineReader(path: path, maxLength: Self.maxLineBytes) }
         let ledger = try store.open()
         defer { ledger.close() }
         let pool = try poolID(pool)
@@ -57,18 +62,49 @@ struct RedeemCommand: ParsableCommand {
             }
             return
         }
+        Interruption.catchSignals()
         var refused = false
-        for (index, line) in try readLines(ticketsFrom ?? "-").enumerated() {
-            switch try ledger.redeem(ticket: line, pool: pool, secret: secret) {
-            case .redeemed(let document):
-                printJSON(RedeemedLine(line: index + 1, user: document))
-            case .rejected(let rejection):
-                refused = true
-                printJSON(RejectionLine(line: index + 1, reason: rejection.reason.rawValue, message: rejection.message))
+        var answered = 0
+        func stop() throws {
+            if let signal = Interruption.signal {
+                try Interruption.stop(signal, "after answering \(answered) tickets, every answer printed above")
             }
+        }
+        while true {
+            try stop()
+            let next: LineReader.Line?
+            do {
+                next = try lines?.next()
+            } catch is Interruption.Interrupted {
+                try stop()
+                throw ExitCode(2)  // not reached: a signal was received
+            }
+            guard let line = next else { break }
+            switch line {
+            case .tooLong(let number):
+                refused = true
+                printJSON(RejectionLine(
+                    line: number, reason: RejectionReason.malformed.rawValue,
+                    message: "the line is over \(Self.maxLineBytes) bytes; a ticket is 43"))
+            case .text(let text, let number):
+                let ticket = text.trimmingCharacters(in: .whitespaces)
+                if ticket.isEmpty { continue }
+                switch try ledger.redeem(ticket: ticket, pool: pool, secret: secret) {
+                case .redeemed(let document):
+                    printJSON(RedeemedLine(line: number, user: document))
+                case .rejected(let rejection):
+                    refused = true
+                    printJSON(RejectionLine(line: number, reason: rejection.reason.rawValue, message: rejection.message))
+                }
+            }
+            fflush(nil)  // each answer as soon as it is durable, also into a pipe (nil: every stream; stdout is a C global)
+            answered += 1
         }
         if refused { throw ExitCode(1) }
     }
+
+    /// The longest line `--tickets-from` reads (a ticket is 43 bytes).
+    static let maxLineBytes = 1024
 }
 
 struct RedeemedLine: Encodable {
@@ -80,18 +116,4 @@ struct RejectionLine: Encodable {
     var line: Int?
     var reason: String
     var message: String
-}
-
-/// The lines of `path` (`-` for standard input), without their line ends.
-func readLines(_ path: String) throws -> [String] {
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read '\(path)'")
-        }
-        data = contents
-    }
-    return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
 }

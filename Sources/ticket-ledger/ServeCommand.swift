@@ -18,8 +18,16 @@ struct ServeCommand: ParsableCommand {
             --sweep-interval seconds it expires due tickets and drops consumed and expired ones \
             --grace seconds after their expiry (as `ticket-ledger expire` does).
 
-            The keys may come from TICKET_LEDGER_ISSUE_KEY and TICKET_LEDGER_TOKEN_KEY instead of \
-            the options, which keeps them out of the process list.
+            The keys may come from TICKET_LEDGER_ISSUE_KEY, TICKET_LEDGER_TOKEN_KEY and \
+            TICKET_LEDGER_METRICS_KEY instead of the options, which keeps them out of the process \
+            list. Without a metrics key, GET /metrics (which counts logins) is open to anyone who \
+            can reach the port.
+
+            At start the soft limit on open files is raised to the hard limit, and \
+            --max-connections (default 4096, or the limit less 64 descriptors kept for the store \
+            and the process when that is lower; more is refused) caps the connections open at \
+            once: at the cap the server stops accepting until one closes, so accept never fails \
+            for want of descriptors.
 
             Example (Ctrl-C stops it):
               export TICKET_LEDGER_ISSUE_KEY=$(openssl rand -hex 16)
@@ -43,6 +51,10 @@ struct ServeCommand: ParsableCommand {
     var grace: Int = 300
     @Option(help: "How durably commits reach the disk: durable, noMetaSync, none (unsafe; tests only).")
     var durability: DurabilityArgument = .durable
+    @Option(name: .customLong("max-connections"), help: "The most connections open at once; more wait until one closes (default 4096, or the open file limit less 64 when lower).")
+    var maxConnections: Int?
+    @Option(name: .customLong("metrics-key"), help: "Bearer key GET /metrics requires (≥ 16 bytes; or TICKET_LEDGER_METRICS_KEY). Without one the metrics are open.")
+    var metricsKey: String?
 
     func validate() throws {
         do {
@@ -52,7 +64,7 @@ struct ServeCommand: ParsableCommand {
         }
     }
 
-    func serverConfiguration() throws -> TicketServer.Configuration {
+    func serverConfiguration(openFiles: Int = .max) throws -> TicketServer.Configuration {
         let env = ProcessInfo.processInfo.environment
         guard let issueKey = issueKey ?? env["TICKET_LEDGER_ISSUE_KEY"] else {
             throw ValidationError("an issue key is needed: --issue-key or TICKET_LEDGER_ISSUE_KEY")
@@ -63,28 +75,48 @@ struct ServeCommand: ParsableCommand {
         return TicketServer.Configuration(
             host: host, port: port, issueKey: issueKey, tokenKey: tokenKey,
             tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody,
-            sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace))
+            sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace),
+            maxConnections: maxConnections ?? min(4096, max(1, openFiles - 64)),
+            metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"])
     }
 
     func run() throws {
         let logger = Logger(label: "ticket-ledger")
+        let files = raiseOpenFileLimit()
+        if let maxConnections, maxConnections > files - 64 {
+            throw ValidationError(
+                "--max-connections \(maxConnections) is over what the open file limit allows (\(files) less 64 kept for the store): lower it, or raise the hard limit (ulimit -Hn)")
+        }
         let options = Ledger.Options(durability: durability.durability)
         let location = try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment)
         let ledger = try Ledger.open(location, create: true, options: options, logger: logger)
         defer { ledger.close() }
         let server: TicketServer
         do {
-            server = try TicketServer(ledger: ledger, configuration: try serverConfiguration(), logger: logger)
+            server = try TicketServer(ledger: ledger, configuration: try serverConfiguration(openFiles: files), logger: logger)
         } catch let error as ServerConfigurationError {
             throw ValidationError(error.description)
         }
         let host = self.host
         try runBlocking {
-            try await server.run { port in
-                FileHandle.standardError.write(Data("ticket-ledger: serving \(host):\(port)\n".utf8))
-            }
+            try await server.run { port in printError("serving \(host):\(port)") }
         }
     }
+}
+
+/// Raises the soft limit on open files to the hard limit, and returns the limit in force.
+/// Each connection holds a descriptor; out of them, `accept` fails (EMFILE) while the
+/// connections stay open.
+private func raiseOpenFileLimit() -> Int {
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0 else { return 1024 }
+    if limit.rlim_cur < limit.rlim_max {
+        var raised = limit
+        raised.rlim_cur = limit.rlim_max
+        if setrlimit(resource, &raised) == 0 { limit = raised }
+    }
+    return limit.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
 }
 
 /// Runs `body` on the concurrency pool and blocks the calling (main) thread until it returns.

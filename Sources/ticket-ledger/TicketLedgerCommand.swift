@@ -45,17 +45,24 @@ struct TicketLedgerCommand: ParsableCommand {
             }
             try command.run()
         } catch let error as LedgerError {
-            FileHandle.standardError.write(Data("ticket-ledger: \(error)\n".utf8))
+            printError("\(error)")
             Foundation.exit(2)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            // Usage errors quote the arguments given: escape what could drive the terminal.
+            FileHandle.standardError.write(Data((PrintableText.escaping(fullMessage(for: error), keepingNewlines: true) + "\n").utf8))
             Foundation.exit(2)
         }
     }
+}
+
+/// Writes `ticket-ledger: message` to standard error, its control characters escaped
+/// (paths and arguments in it must not drive the terminal).
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("ticket-ledger: \(PrintableText.escaping(message))\n".utf8))
 }
 
 /// The store directory and the output format, shared by every command.

@@ -26,7 +26,7 @@ struct LiveServer: Sendable {
     /// `secretRequired` is false), then shuts the server down gracefully and removes the store.
     static func with(
         secretRequired: Bool = true, maxBodySize: Int = 4096, sweepInterval: Duration? = nil,
-        sweepGrace: Duration = Ledger.ticketGracePeriod,
+        sweepGrace: Duration = Ledger.ticketGracePeriod, maxConnections: Int = 4096, metricsKey: String? = nil,
         _ body: @Sendable (LiveServer) async throws -> Void
     ) async throws {
         let root = NSTemporaryDirectory() + "ticket-ledger-http-tests-\(UUID().uuidString)"
@@ -42,7 +42,7 @@ struct LiveServer: Sendable {
             ledger: ledger,
             configuration: .init(
                 host: "127.0.0.1", port: 0, issueKey: issueKey, tokenKey: tokenKey, maxBodySize: maxBodySize,
-                sweepInterval: sweepInterval, sweepGrace: sweepGrace),
+                sweepInterval: sweepInterval, sweepGrace: sweepGrace, maxConnections: maxConnections, metricsKey: metricsKey),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = server.makeApplication { port in portSink.yield(port) }

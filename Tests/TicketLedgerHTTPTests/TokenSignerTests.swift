@@ -48,7 +48,7 @@ struct ExchangeAnswerTests {
         let outcome = try ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: "s3cret")
         var document = try #require(outcome.document)
         for variant in 0..<2 {
-            if variant == 1 { document.lastLogin = nil; document.lastIP = nil; document.nickname = nil }
+            if variant == 1 { document.lastLogin = nil; document.lastIP = ""; document.nickname = "" }
             let answer = Routes.ExchangeSuccess(document: document, token: "t.o.k", tokenExpiredAt: "2026-11-22T02:00:00.000Z")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.withoutEscapingSlashes]

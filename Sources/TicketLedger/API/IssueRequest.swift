@@ -8,7 +8,8 @@ public struct IssueRequest: Sendable, Hashable {
     public var profile: UserProfile
     /// The end user's IP address as text (IPv4 or IPv6), if known.
     public var ip: String?
-    /// Whether the user agreed to share the phone number (`getPhone=1`).
+    /// Whether the user agreed to share the phone number (`getPhone=1`). Without it
+    /// `profile.phone` is dropped before the ticket's event is made: it is never stored.
     public var getPhone: Bool
 
     /// A request; `ip` is validated when the ticket is issued.

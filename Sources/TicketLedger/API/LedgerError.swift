@@ -35,30 +35,33 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `alreadyConsumed`, an issue that was applied leaves an unused ticket that expires.
     case commitOutcomeUnknown(path: String)
 
+    /// What happened, to what, and why. Paths, arguments and reasons are printed with their
+    /// control characters escaped (``PrintableText``): a message never drives a terminal.
     public var description: String {
+        let p = { (text: String) in PrintableText.escaping(text) }
         switch self {
         case let .invalidArgument(argument, reason):
-            return "invalid \(argument): \(reason)"
+            return "invalid \(p(argument)): \(p(reason))"
         case let .poolNotConfigured(pool):
             return "pool '\(pool)' is not configured: run `ticket-ledger pool configure` for it first"
         case let .secretMissingForPool(pool):
             return "pool '\(pool)' requires a secret, but none was given"
         case let .storeNotFound(path):
-            return "no store at '\(path)': the directory does not exist"
+            return "no store at '\(p(path))': the directory does not exist"
         case let .notAStore(path, reason):
-            return "'\(path)' is not a TicketLedger store: \(reason)"
+            return "'\(p(path))' is not a TicketLedger store: \(p(reason))"
         case let .newerFormat(path, found, supported):
-            return "the store at '\(path)' has format version \(found), newer than this build supports (\(supported)): upgrade TicketLedger"
+            return "the store at '\(p(path))' has format version \(found), newer than this build supports (\(supported)): upgrade TicketLedger"
         case let .permissionDenied(path, operation):
-            return "permission denied for the store at '\(path)' (\(operation))"
+            return "permission denied for the store at '\(p(path))' (\(p(operation)))"
         case let .diskFull(path):
-            return "the disk holding the store at '\(path)' is full; the write was not applied"
+            return "the disk holding the store at '\(p(path))' is full; the write was not applied"
         case let .alreadyOpen(path):
-            return "the store at '\(path)' is already open in this process: share that Ledger"
+            return "the store at '\(p(path))' is already open in this process: share that Ledger"
         case let .corrupted(path, detail):
-            return "the store at '\(path)' is damaged: \(detail)"
+            return "the store at '\(p(path))' is damaged: \(p(detail))"
         case let .storage(path, operation, message):
-            return "storage error on '\(path)' during \(operation): \(message)"
+            return "storage error on '\(p(path))' during \(p(operation)): \(p(message))"
         case .closed:
             return "the ledger is closed"
         case let .storeUnavailable(path, reason):

@@ -1,49 +1,54 @@
-/// The user a redeemed ticket logs in, with the product's field names. The embedding
-/// server adds `token` and `tokenExpiredAt`; the ledger does not.
+/// The user a redeemed ticket logs in, with the product's field names and types: every text
+/// field is a `String`, `""` when the issuer did not give it (never `null`: the product's
+/// clients decode strings). The embedding server adds `token` and `tokenExpiredAt`; the
+/// ledger does not.
 public struct UserDocument: Sendable, Hashable, Encodable {
     public var id: String
-    public var username: String?
-    public var nickname: String?
-    public var company: String?
-    public var photo: String?
+    public var username: String
+    public var nickname: String
+    public var company: String
+    public var photo: String
     public var emailVerified: Bool
-    /// Masked: the first 3 and last 4 digits kept (`176xxxx6754`).
-    public var phone: String?
-    public var openid: String?
-    public var unionid: String?
+    /// Masked: the first 3 and last 4 digits kept (`176xxxx6754`); `""` when no ticket of
+    /// the user was issued with `getPhone`.
+    public var phone: String
+    public var openid: String
+    public var unionid: String
     /// The raw WeChat profile as a JSON string.
-    public var oauth: String?
+    public var oauth: String
     /// Always `oauth:app2wxapp`: the user came in through this flow.
     public var registerMethod: String
     /// The ledger never blocks users: always `false`.
     public var blocked: Bool
     /// The ledger never deletes users: always `false`.
     public var isDeleted: Bool
-    public var metadata: String?
+    public var metadata: String
     public var loginsCount: UInt64
+    /// The last consume; `nil` only for a user never logged in (encoded as `""`).
     public var lastLogin: Timestamp?
-    public var lastIP: String?
+    /// The end user's IP captured at issue; `""` when the ticket carried none.
+    public var lastIP: String
     public var signedUp: Timestamp
 
     init(user: UserID, state: UserState) {
         let p = state.profile
         id = user.rawValue
-        username = p.username
-        nickname = p.nickname
-        company = p.company
-        photo = p.photo
+        username = p.username ?? ""
+        nickname = p.nickname ?? ""
+        company = p.company ?? ""
+        photo = p.photo ?? ""
         emailVerified = p.emailVerified
-        phone = p.phone.map(maskedPhone)
-        openid = p.openid
-        unionid = p.unionid
-        oauth = p.oauth
+        phone = p.phone.map(maskedPhone) ?? ""
+        openid = p.openid ?? ""
+        unionid = p.unionid ?? ""
+        oauth = p.oauth ?? ""
         registerMethod = "oauth:app2wxapp"
         blocked = false
         isDeleted = false
-        metadata = p.metadata
+        metadata = p.metadata ?? ""
         loginsCount = state.loginsCount
         lastLogin = state.lastLogin
-        lastIP = state.lastIP?.text
+        lastIP = state.lastIP?.text ?? ""
         signedUp = state.signedUp
     }
 
@@ -52,7 +57,8 @@ public struct UserDocument: Sendable, Hashable, Encodable {
         case registerMethod, blocked, isDeleted, metadata, loginsCount, lastLogin, lastIP, signedUp
     }
 
-    /// Encodes every field, absent ones as `null`, times in ISO 8601 with milliseconds (UTC).
+    /// Encodes every field, times in ISO 8601 with milliseconds (UTC); a `lastLogin` that
+    /// never happened as `""`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -70,7 +76,7 @@ public struct UserDocument: Sendable, Hashable, Encodable {
         try c.encode(isDeleted, forKey: .isDeleted)
         try c.encode(metadata, forKey: .metadata)
         try c.encode(loginsCount, forKey: .loginsCount)
-        try c.encode(lastLogin?.iso8601, forKey: .lastLogin)
+        try c.encode(lastLogin?.iso8601 ?? "", forKey: .lastLogin)
         try c.encode(lastIP, forKey: .lastIP)
         try c.encode(signedUp.iso8601, forKey: .signedUp)
     }

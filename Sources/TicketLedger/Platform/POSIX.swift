@@ -27,25 +27,32 @@ enum POSIX {
     enum FileKind: Hashable {
         case directory
         case regularFile(bytes: Int64)
+        /// A symbolic link (only when links are not followed).
+        case symbolicLink
         case other
     }
 
     // MARK: - Files and directories
 
-    /// What `path` names (following links), or why that cannot be told.
-    static func fileKind(_ path: String) -> Result<FileKind, Errno> {
+    /// What `path` names, or why that cannot be told. With `followingLinks` (the default) a
+    /// link is what it points to (`stat`); without, a link is ``FileKind/symbolicLink`` (`lstat`).
+    static func fileKind(_ path: String, followingLinks: Bool = true) -> Result<FileKind, Errno> {
         var st = stat()
-        guard stat(path, &st) == 0 else { return .failure(.current) }
+        guard (followingLinks ? stat(path, &st) : lstat(path, &st)) == 0 else { return .failure(.current) }
         switch st.st_mode & S_IFMT {
         case S_IFDIR: return .success(.directory)
         case S_IFREG: return .success(.regularFile(bytes: Int64(st.st_size)))
+        case S_IFLNK: return .success(.symbolicLink)
         default: return .success(.other)
         }
     }
 
-    /// Creates the directory `path` (its parent must exist) with mode 0755.
+    /// Creates the directory `path` (its parent must exist), private to its owner: mode 0700
+    /// whatever the umask (`mkdir` applies the umask, so the mode is set again after).
     static func makeDirectory(_ path: String) -> Result<Void, Errno> {
-        mkdir(path, 0o755) == 0 ? .success(()) : .failure(.current)
+        guard mkdir(path, 0o700) == 0 else { return .failure(.current) }
+        guard chmod(path, 0o700) == 0 else { return .failure(.current) }
+        return .success(())
     }
 
     /// Removes a file; errors are ignored (for cleaning up after a failure).

@@ -19,7 +19,8 @@ struct OpenedStore: Sendable {
 /// created or written, not even the layout).
 ///
 /// Refuses, with a ``LedgerError`` that says why: a missing directory (unless `create`), a
-/// path that is not a directory, a directory without a store (no `data.mdb`, an empty one,
+/// path that is not a directory, a `data.mdb` or `lock.mdb` that is a symbolic link or not a
+/// regular file, a directory without a store (no `data.mdb`, an empty one,
 /// another program's LMDB environment, garbage), a newer format, a `data.mdb` shorter than
 /// its own metadata says (reading the missing pages would fault), a directory this process
 /// may not use, and a store already open in this process.
@@ -104,13 +105,18 @@ enum StoreOpener {
     }
 
     /// The size of `path/data.mdb`, or `nil` when there is none and `create` allows that.
+    /// `lock.mdb`, when there is one, must be a regular file too (LMDB creates it when missing).
     private static func dataFileBytes(_ path: String, create: Bool) throws(LedgerError) -> Int64? {
-        switch POSIX.fileKind(path + "/data.mdb") {
+        if case .success(let kind) = POSIX.fileKind(path + "/lock.mdb", followingLinks: false) {
+            try requireRegularFile(kind, "lock.mdb", in: path)
+        }
+        switch POSIX.fileKind(path + "/data.mdb", followingLinks: false) {
         case .success(.regularFile(let bytes)):
             if bytes == 0 && !create { throw .notAStore(path: path, reason: "data.mdb is empty") }
             return bytes
-        case .success:
-            throw .notAStore(path: path, reason: "data.mdb is not a regular file")
+        case .success(let kind):
+            try requireRegularFile(kind, "data.mdb", in: path)
+            return nil
         case .failure(let e) where e == .accessDenied:
             throw .permissionDenied(path: path, operation: "stat data.mdb")
         case .failure:
@@ -119,7 +125,21 @@ enum StoreOpener {
         }
     }
 
-    /// Creates `path` and any missing parents (as `mkdir -p`), each with mode 0755.
+    /// Refuses a store file that is a symbolic link or not a regular file: LMDB would open
+    /// (and write) whatever a link points to, even for a read-only open (`lock.mdb`).
+    private static func requireRegularFile(_ kind: POSIX.FileKind, _ name: String, in path: String) throws(LedgerError) {
+        switch kind {
+        case .regularFile:
+            return
+        case .symbolicLink:
+            throw .notAStore(
+                path: path, reason: "\(name) is a symbolic link; store files must be regular files (LMDB would write where the link points)")
+        case .directory, .other:
+            throw .notAStore(path: path, reason: "\(name) is not a regular file")
+        }
+    }
+
+    /// Creates `path` and any missing parents (as `mkdir -p`), each with mode 0700.
     static func makeDirectories(_ path: String) throws(LedgerError) {
         let first = POSIX.makeDirectory(path)
         let result: Result<Void, POSIX.Errno>

@@ -17,6 +17,8 @@ struct WriteBatch<Store: StoreBatch> {
     private(set) var checkpointed = false
     /// The last secret a pool's digest accepted in this batch (forgotten with the batch).
     private var acceptedSecret: SecretDigest.Accepted?
+    /// Whether the batch answered a redemption: then it commits a write, whatever it decided.
+    private var answeredRedemption = false
 
     /// Opens a batch in `store`'s transaction, first bringing `usersView` up to what the
     /// transaction sees (another process may have appended since our last batch).
@@ -112,6 +114,7 @@ struct WriteBatch<Store: StoreBatch> {
     }
 
     mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> RedeemReply {
+        answeredRedemption = true
         let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
         let remembered = acceptedSecret
         var accepted: SecretDigest.Accepted?
@@ -159,8 +162,14 @@ struct WriteBatch<Store: StoreBatch> {
     }
 
     /// Writes the new head (and checkpoint) to `meta`; call once, after the last command.
+    ///
+    /// A batch that answered a redemption writes `meta` even when nothing changed, so that
+    /// its commit costs what one with an event costs (with `.durable`, an fsync). Otherwise a
+    /// made-up ticket, which appends nothing, would be answered at once and a real ticket
+    /// refused for its secret (whose refusal is recorded) only after the fsync: the time of
+    /// the answer would tell a caller without the secret which tickets exist.
     mutating func finish() throws {
-        guard meta != startMeta else { return }
+        guard meta != startMeta || answeredRedemption else { return }
         try tickets.store.setMeta(meta)
     }
 }

@@ -36,13 +36,17 @@ enum Decider {
         return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator))
     }
 
-    /// Decides an issue: refused when the pool was never configured.
+    /// Decides an issue: refused when the pool was never configured. Without `getPhone` the
+    /// user did not agree to share the phone number, so it is dropped here, before the event
+    /// is made: it never reaches the log, a projection or the disk.
     static func issue(
         _ request: IssueRequest, ip: IPAddress?, verifierDigest: SHA256Digest, poolState: PoolState?, now: Timestamp
     ) -> Result<TicketIssued, LedgerError> {
         guard let poolState else { return .failure(.poolNotConfigured(request.pool)) }
+        var profile = request.profile
+        if !request.getPhone { profile.phone = nil }
         return .success(TicketIssued(
-            pool: request.pool, at: now, user: request.user, verifierDigest: verifierDigest, profile: request.profile,
+            pool: request.pool, at: now, user: request.user, verifierDigest: verifierDigest, profile: profile,
             ip: ip, getPhone: request.getPhone, expiresAt: Rules.expiry(issuedAt: now, lifetime: poolState.policy.ticketLifetime)))
     }
 
