@@ -19,7 +19,11 @@ public final class LedgerReader: LedgerReading {
     /// - Throws: ``LedgerError`` when the directory is missing, holds no store (or a truncated
     ///   one), has a newer format, cannot be read, or is already open in this process.
     public static func open(at path: String) throws(LedgerError) -> LedgerReader {
-        LedgerReader(opened: try StoreOpener.open(path: path, access: .readOnly))
+        guard !PostgresLocation.isURL(path) else {
+            throw .invalidArgument(
+                "store", "a read-only open (audit, export, inspect, backup) of a PostgreSQL store is not built yet; digest works")
+        }
+        return LedgerReader(opened: try StoreOpener.open(path: path, access: .readOnly))
     }
 
     /// The store's directory.

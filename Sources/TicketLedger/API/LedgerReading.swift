@@ -33,7 +33,7 @@ public struct LedgerReadAccess: Sendable {
         case .lmdb(let handle): return handle
         case .postgres(let store):
             throw .invalidArgument(
-                "store", "\(what) of a PostgreSQL store (\(store.path)) is not built yet: copy the log to a directory store first")
+                "store", "\(what) of a PostgreSQL store (\(store.path)) is not built yet")
         case .unsupported(let path): throw .invalidArgument("store", "\(what) is not available for the store at \(path)")
         }
     }
