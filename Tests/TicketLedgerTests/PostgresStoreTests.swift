@@ -7,7 +7,9 @@ import Testing
 
 /// The PostgreSQL store: the same ledger, its rules held by the database across "hosts"
 /// (several `Ledger`s on one database). Needs the server `scripts/test` starts.
-@Suite("PostgreSQL store", .enabled(if: TestPostgres.available || TestPostgres.requiredButMissing, "no test PostgreSQL: run scripts/test"))
+@Suite(
+    "PostgreSQL store", .serialized,  // one test restarts the server
+    .enabled(if: TestPostgres.available || TestPostgres.requiredButMissing, "no test PostgreSQL: run scripts/test"))
 struct PostgresStoreTests {
     static let pool = PoolID.test("app1")
 
@@ -174,5 +176,50 @@ struct PostgresStoreTests {
         #expect(parsed.requireTLS)
         #expect(parsed.password == "pw")
         #expect(!parsed.description.contains("pw"))
+    }
+
+    @Test("the database restarts mid-run: calls meet a clear error or succeed, the ledger reconnects by itself, nothing acknowledged lost")
+    func serverRestart() throws {
+        let directory = try #require(
+            ProcessInfo.processInfo.environment["TICKET_LEDGER_TEST_PGDIR"], "TICKET_LEDGER_TEST_PGDIR is not set: run scripts/test")
+        let db = try TestPostgres.Database()
+        let ledger = try Self.open(db)
+        defer { ledger.close() }
+        let tickets = try ledger.seed(pool: Self.pool, tickets: 40, users: 40)
+        var acknowledged = Set<Int>()
+        for i in 0..<10 {
+            if case .redeemed = try ledger.redeem(ticket: tickets[i].ticket.text, pool: Self.pool, secret: secret) { acknowledged.insert(i) }
+        }
+        try TestPostgres.restart(directory)
+        var otherErrors: [String] = []
+        var unavailable = 0
+        var uncertain = Set<Int>()  // a COMMIT lost with its connection: it may have happened
+        for i in 10..<tickets.count {
+            for _ in 0..<50 where !acknowledged.contains(i) {
+                do {
+                    switch try ledger.redeem(ticket: tickets[i].ticket.text, pool: Self.pool, secret: secret) {
+                    case .redeemed: acknowledged.insert(i)
+                    case .rejected(let why) where why.reason == .alreadyConsumed && uncertain.contains(i):
+                        acknowledged.insert(i)  // the lost COMMIT had happened: a retry says so
+                    case .rejected(let why): otherErrors.append("ticket \(i): \(why.reason)")
+                    }
+                } catch .storeUnavailable {
+                    unavailable += 1
+                    Thread.sleep(forTimeInterval: 0.1)
+                } catch .commitOutcomeUnknown {
+                    unavailable += 1
+                    uncertain.insert(i)
+                } catch {
+                    otherErrors.append("ticket \(i): \(error)")
+                }
+                if !otherErrors.isEmpty { break }
+            }
+        }
+        #expect(otherErrors.isEmpty, "\(otherErrors)")
+        #expect(acknowledged.count == tickets.count, "\(unavailable) calls met the store unavailable")
+        var logins: UInt64 = 0
+        for u in 0..<40 { logins += try ledger.userDocument(pool: Self.pool, user: .test("u\(u)"))?.loginsCount ?? 0 }
+        #expect(logins == UInt64(tickets.count))
+        for t in tickets { #expect(try ledger.ticketState(t.ticket.locator)?.status == .consumed) }
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import Testing
@@ -31,5 +34,16 @@ enum TestPostgres {
             _ = try? admin.runSQL("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", "drop a test database")
             admin.close()
         }
+    }
+
+    /// Restarts the test server (`scripts/postgres-for-tests restart`: `pg_ctl restart`, as the
+    /// `postgres` user when run as root).
+    static func restart(_ directory: String) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scripts/postgres-for-tests").standardizedFileURL.path
+        // `system` (fork, exec, waitpid) rather than Foundation's Process, whose wait does not
+        // return here while the restarted server, a grandchild, lives on.
+        let status = system("timeout 90 bash '\(script)' restart '\(directory)' </dev/null >/dev/null 2>&1")
+        try #require(status == 0, "postgres-for-tests restart failed (status \(status))")
     }
 }
