@@ -3,9 +3,13 @@
 /// and shell histories): it comes from `PGPASSWORD`, or from the password file (`PGPASSFILE`,
 /// else `~/.pgpass`), as `psql` reads them. `?sslmode=require` asks for TLS.
 public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The role to connect as (`PGUSER`, else `USER`, when the URL names none).
     public var user: String
+    /// The server's host name or address.
     public var host: String
+    /// The server's port (5432 when the URL names none).
     public var port: Int
+    /// The database holding the store.
     public var database: String
     /// Whether the connection must use TLS (`sslmode=require` or `verify-full`).
     public var requireTLS: Bool
