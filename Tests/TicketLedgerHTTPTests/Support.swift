@@ -27,13 +27,14 @@ struct LiveServer: Sendable {
     static func with(
         secretRequired: Bool = true, maxBodySize: Int = 4096, sweepInterval: Duration? = nil,
         sweepGrace: Duration = Ledger.ticketGracePeriod, maxConnections: Int = 4096, metricsKey: String? = nil,
+        store: StoreLocation? = nil,
         _ body: @Sendable (LiveServer) async throws -> Void
     ) async throws {
         let root = NSTemporaryDirectory() + "ticket-ledger-http-tests-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let clock = ManualClock(epoch)
-        let ledger = try Ledger.open(at: root + "/store", create: true, options: .init(durability: .none), clock: clock)
+        let ledger = try Ledger.open(store ?? .directory(root + "/store"), create: true, options: .init(durability: .none), clock: clock)
         defer { ledger.close() }
         try ledger.configurePool(
             try PoolID("app1"), policy: PoolPolicy(secretRequired: secretRequired), secret: secretRequired ? poolSecret : nil)
