@@ -91,6 +91,30 @@ struct PostgresStoreTests {
         #expect(logins == UInt64(tickets.count))
     }
 
+    @Test("without group commit (one transaction per call, on the callers' threads) 8 threads still find one winner per ticket")
+    func naiveWriters() throws {
+        let db = try TestPostgres.Database()
+        try Self.open(db).close()
+        let ledger = try Ledger.open(postgres: db.location, options: Ledger.Options(groupCommit: false), clock: ManualClock(TempStore.epoch))
+        defer { ledger.close() }
+        let tickets = try ledger.seed(pool: Self.pool, tickets: 50)
+        let wins = Atomic<Int>(0)
+        let errors = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for ticket in tickets {
+                do {
+                    if case .redeemed = try ledger.redeem(ticket: ticket.ticket.text, pool: Self.pool, secret: secret) {
+                        wins.add(1, ordering: .relaxed)
+                    }
+                } catch {
+                    errors.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(errors.load(ordering: .relaxed) == 0)
+        #expect(wins.load(ordering: .relaxed) == tickets.count)
+    }
+
     @Test("400 async tasks race for 100 tickets: exactly one winner each")
     func asyncRace() async throws {
         let db = try TestPostgres.Database()

@@ -18,6 +18,9 @@ struct PostgresStore: LedgerStore {
     let reader: PostgresSession
     /// One reader transaction at a time on the readers' connection.
     let readLock = POSIX.ConditionLock()
+    /// One write transaction at a time on the writer's connection (the writer thread is alone
+    /// with group commit; without it, callers' threads write, and take turns here).
+    let writeLock = POSIX.ConditionLock()
 
     var path: String { location.description }
     var commitsWaitForDisk: Bool { true }
@@ -51,6 +54,8 @@ struct PostgresStore: LedgerStore {
     }
 
     func write<R>(_ body: (PostgresBatch) throws -> R) throws(LedgerError) -> R {
+        writeLock.lock()
+        defer { writeLock.unlock() }
         var attempt = 0
         while true {
             attempt += 1
