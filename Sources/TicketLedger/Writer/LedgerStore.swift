@@ -1,11 +1,11 @@
 /// The seam between the writer and storage: everything the writer (``LedgerWriter``,
 /// ``WriteBatch``, ``UsersView``) asks of a store, and nothing else. LMDB implements it
-/// (`Storage/LMDBStore.swift`); a second store (PostgreSQL) implements the same three
-/// protocols and the writer, the rules and the users overlay stay as they are.
+/// (`Storage/LMDBStore.swift`), and so does PostgreSQL (`Storage/Postgres/PostgresStore.swift`):
+/// the writer, the rules and the users overlay are the same for both.
 ///
 /// The calls are made for a store across a network as much as for one in memory:
 /// - a batch is one transaction (``write(_:)``): commit on return, abort on throw;
-/// - what a batch's commands read is asked for at once first (``StoreBatch/prefetch(pools:tickets:)``),
+/// - what a batch's commands read is asked for at once first (``StoreBatch/prefetch(pools:tickets:users:)``),
 ///   so a networked store makes one round trip for the whole batch, not one per command;
 /// - scans (the expiry index, old tickets, the log tail) feed a pure plan from the domain
 ///   (``ExpiryPlan``, ``PurgePlan``) until it says stop, so a store can fetch them in pages;
@@ -26,7 +26,7 @@ protocol LedgerStore: Sendable {
     /// and the writer hands waking callers to another thread.
     var commitsWaitForDisk: Bool { get }
 
-    /// Whether ``StoreBatch/prefetch(pools:tickets:)`` does anything (else the writer does
+    /// Whether ``StoreBatch/prefetch(pools:tickets:users:)`` does anything (else the writer does
     /// not gather what to read ahead).
     var readsAhead: Bool { get }
 
