@@ -19,13 +19,11 @@ public struct LedgerReadAccess: Sendable {
     enum Kind: Sendable {
         case lmdb(StoreHandle)
         case postgres(PostgresStore)
-        case unsupported(String)
     }
 
     let kind: Kind
 
     init(kind: Kind) { self.kind = kind }
-    init(store: StoreHandle) { self.kind = .lmdb(store) }
 
     /// The LMDB store, for the reads built on LMDB so far; a clear error for another store.
     func lmdb(_ what: String) throws(LedgerError) -> StoreHandle {
@@ -34,7 +32,6 @@ public struct LedgerReadAccess: Sendable {
         case .postgres(let store):
             throw .invalidArgument(
                 "store", "\(what) of a PostgreSQL store (\(store.path)) is not built yet")
-        case .unsupported(let path): throw .invalidArgument("store", "\(what) is not available for the store at \(path)")
         }
     }
 }
@@ -45,7 +42,6 @@ extension LedgerReading {
         switch try readAccess.kind {
         case .lmdb(let store): return try store.read { txn in try store.meta(txn).head }
         case .postgres(let store): return try store.read { snapshot in try snapshot.meta().head }
-        case .unsupported(let path): throw .invalidArgument("store", "no reads for the store at \(path)")
         }
     }
 

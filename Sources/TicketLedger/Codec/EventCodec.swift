@@ -106,6 +106,11 @@ enum EventCodec {
         return (UnsafeRawBufferPointer(rebasing: record[..<cut]), SHA256Digest(UnsafeRawBufferPointer(rebasing: record[cut...])))
     }
 
+    /// Decodes a whole stored record (its chain hash is not checked here).
+    static func decode(record: UnsafeRawBufferPointer) throws(DecodingFailure) -> LedgerEvent {
+        try decode(payload: try split(record).payload)
+    }
+
     /// Decodes a payload (a record without its chain hash).
     static func decode(payload: UnsafeRawBufferPointer) throws(DecodingFailure) -> LedgerEvent {
         var r = BinaryReader(payload, what: "event")

@@ -56,12 +56,8 @@ extension LMDBProjections: StoreBatch, StoreSnapshot {
     /// the last users checkpoint has since been purged. `nil` when the log has no such issue.
     func purgedTicket(_ locator: TicketLocator) throws -> TicketState? {
         try txn.withValue(layout.events, key: locator.sequence.bigEndianBytes) { bytes -> TicketState? in
-            guard let bytes else { return nil }
-            let (payload, _) = try EventCodec.split(bytes)
-            guard case .ticketIssued(let e) = try EventCodec.decode(payload: payload) else { return nil }
-            return TicketState(
-                status: .issued, pool: e.pool, user: e.user, issuedAt: e.at, expiresAt: e.expiresAt,
-                consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest)
+            guard let bytes, case .ticketIssued(let e) = try EventCodec.decode(record: bytes) else { return nil }
+            return TicketState(issuedBy: e)
         }
     }
 }

@@ -40,6 +40,8 @@ struct LMDBStore: LedgerStore {
         return try handle.read { txn in try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path)) }
     }
 
+    var readAccess: LedgerReadAccess { LedgerReadAccess(kind: .lmdb(handle)) }
+
     func close() { opened.close() }
 }
 

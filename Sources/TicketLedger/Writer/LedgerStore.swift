@@ -38,6 +38,9 @@ protocol LedgerStore: Sendable {
     /// Runs `body` in one read transaction (a consistent snapshot); failures as in ``write(_:)``.
     func read<R>(_ body: (Snapshot) throws -> R) throws(LedgerError) -> R
 
+    /// What ``LedgerReading`` reads this store through.
+    var readAccess: LedgerReadAccess { get }
+
     /// Releases the store; no call may follow.
     func close()
 }

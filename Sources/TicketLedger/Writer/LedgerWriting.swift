@@ -35,11 +35,7 @@ extension LedgerWriter: LedgerWriting {
         users.state.withLock { $0 = UsersView.Overlay(base: sequence, applied: sequence, users: [:]) }
     }
 
-    var readAccess: LedgerReadAccess {
-        if let lmdb = store as? LMDBStore { return LedgerReadAccess(kind: .lmdb(lmdb.handle)) }
-        if let postgres = store as? PostgresStore { return LedgerReadAccess(kind: .postgres(postgres)) }
-        return LedgerReadAccess(kind: .unsupported(path))
-    }
+    var readAccess: LedgerReadAccess { store.readAccess }
 }
 
 extension LedgerWriting {

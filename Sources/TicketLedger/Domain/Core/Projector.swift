@@ -22,11 +22,7 @@ enum Projector {
 
         case .ticketIssued(let e):
             let locator = TicketLocator(sequence: sequence)
-            try p.setTicket(
-                TicketState(
-                    status: .issued, pool: e.pool, user: e.user, issuedAt: e.at, expiresAt: e.expiresAt,
-                    consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest),
-                for: locator)
+            try p.setTicket(TicketState(issuedBy: e), for: locator)
             try p.setDue(locator, at: e.expiresAt, true)
             return nil
 

@@ -28,4 +28,11 @@ public struct TicketState: Sendable, Hashable {
         self.ip = ip
         self.verifierDigest = verifierDigest
     }
+
+    /// The ticket `event` issues: live, nothing settled yet.
+    init(issuedBy event: TicketIssued) {
+        self.init(
+            status: .issued, pool: event.pool, user: event.user, issuedAt: event.at, expiresAt: event.expiresAt,
+            consumedAt: nil, expiredAt: nil, ip: event.ip, verifierDigest: event.verifierDigest)
+    }
 }

@@ -83,9 +83,7 @@ final class PostgresBatch: StoreBatch {
                 guard UInt64(seq) == next else {
                     throw LedgerError.corrupted(path: path, detail: "the log has a gap before event \(next)")
                 }
-                let event = try record.withUnsafeReadableBytes { bytes in
-                    try EventCodec.decode(payload: try EventCodec.split(bytes).payload)
-                }
+                let event = try record.withUnsafeReadableBytes { try EventCodec.decode(record: $0) }
                 try body(UInt64(seq), event)
                 next += 1
             }
@@ -99,13 +97,9 @@ final class PostgresBatch: StoreBatch {
         let rows = try session.run(
             "SELECT record FROM ticket_ledger_events WHERE seq = \(Int64(bitPattern: locator.sequence))", "read an issue")
         guard let row = rows.first else { return nil }
-        let event = try Self.bytes(row).withUnsafeBytes { bytes in
-            try EventCodec.decode(payload: try EventCodec.split(bytes).payload)
-        }
-        guard case .ticketIssued(let e) = event else { return nil }
-        return TicketState(
-            status: .issued, pool: e.pool, user: e.user, issuedAt: e.at, expiresAt: e.expiresAt,
-            consumedAt: nil, expiredAt: nil, ip: e.ip, verifierDigest: e.verifierDigest)
+        let record = try row.decode(ByteBuffer.self)
+        guard case .ticketIssued(let e) = try record.withUnsafeReadableBytes({ try EventCodec.decode(record: $0) }) else { return nil }
+        return TicketState(issuedBy: e)
     }
 
     func readAhead(tickets: [TicketLocator]) throws {
@@ -283,9 +277,4 @@ final class PostgresBatch: StoreBatch {
             """, "write the batch")
     }
 
-    /// The first column of `row` as bytes.
-    private static func bytes(_ row: PostgresRow) throws -> [UInt8] {
-        let buffer = try row.decode(ByteBuffer.self)
-        return Array(buffer.readableBytesView)
-    }
 }

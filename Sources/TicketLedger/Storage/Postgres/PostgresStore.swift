@@ -118,6 +118,8 @@ struct PostgresStore: LedgerStore {
         }
     }
 
+    var readAccess: LedgerReadAccess { LedgerReadAccess(kind: .postgres(self)) }
+
     func close() {
         writer.close()
         reader.close()
