@@ -41,7 +41,7 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         try runIsolated(store: store.dir)
-        let reader = try LedgerReader.open(at: store.dir)
+        let reader = try openReader(store.dir)
         defer { reader.close() }
         let terminal = isatty(STDERR_FILENO) == 1
         var options = AuditOptions(expectedDigest: expectDigest.flatMap(ChainHead.init(parsing:)))

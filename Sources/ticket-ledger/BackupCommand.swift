@@ -12,7 +12,8 @@ struct BackupCommand: ParsableCommand {
             store read-only, so servers and other commands may keep writing meanwhile. Prints the \
             copy's head (SEQ:HEX): every event up to it is in the copy. Missing parent \
             directories of DEST are made. Restore by stopping the writers and putting DEST's \
-            data.mdb in place of the store's (delete its lock.mdb).
+            data.mdb in place of the store's (delete its lock.mdb). For a postgres:// store the \
+            copy is an LMDB store holding the log as of one snapshot, checked as `copy` checks it.
 
             Example:
               ticket-ledger backup ./store ./backups/store-$(date +%F)
@@ -25,6 +26,9 @@ struct BackupCommand: ParsableCommand {
 
     func validate() throws {
         guard !destination.isEmpty else { throw ValidationError("DESTINATION must not be empty") }
+        guard !PostgresLocation.isURL(destination) else {
+            throw ValidationError("DESTINATION is a directory; to copy into PostgreSQL use `ticket-ledger copy`")
+        }
         let source = URL(fileURLWithPath: store.dir).standardizedFileURL.path
         let target = URL(fileURLWithPath: destination).standardizedFileURL.path
         guard source != target else { throw ValidationError("DESTINATION must be another directory than the store") }
@@ -32,7 +36,7 @@ struct BackupCommand: ParsableCommand {
 
     func run() throws {
         try runIsolated(store: store.dir)
-        let reader = try LedgerReader.open(at: store.dir)
+        let reader = try openReader(store.dir)
         defer { reader.close() }
         let report = try reader.backup(to: destination)
         if store.json {

@@ -17,17 +17,10 @@ struct DigestCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let head: ChainHead
-        if PostgresLocation.isURL(store.dir) {
-            let ledger = try store.open()
-            defer { ledger.close() }
-            head = try ledger.head()
-        } else {
-            try runIsolated(store: store.dir)
-            let reader = try LedgerReader.open(at: store.dir)
-            defer { reader.close() }
-            head = try reader.head()
-        }
+        try runIsolated(store: store.dir)
+        let reader = try openReader(store.dir)
+        defer { reader.close() }
+        let head = try reader.head()
         if store.json {
             printJSON(DigestOutput(sequence: head.sequence, hash: head.hash.hex, digest: head.description))
         } else {

@@ -16,7 +16,7 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The store's directory.") var dir: String
+    @Argument(help: "The store's directory, or a postgres:// URL.") var dir: String
     @Option(help: "The first sequence to print.") var from: UInt64 = 1
     @Option(help: "The last sequence to print.") var to: UInt64 = .max
     @Flag(help: "Print JSON Lines (what export always prints).") var json = false
@@ -28,7 +28,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try runIsolated(store: dir)
-        let reader = try LedgerReader.open(at: dir)
+        let reader = try openReader(dir)
         defer { reader.close() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

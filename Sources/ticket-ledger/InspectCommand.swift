@@ -18,7 +18,7 @@ struct InspectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The store's directory.") var dir: String
+    @Argument(help: "The store's directory, or a postgres:// URL.") var dir: String
     @Argument(help: "What to inspect: ticket T | user POOL ID | stats.") var what: String
     @Argument(help: "The ticket (T), or the pool and user id (POOL ID).") var operands: [String] = []
     @Flag(help: "Print machine-readable JSON.") var json = false
@@ -47,7 +47,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try runIsolated(store: dir)
-        let reader = try LedgerReader.open(at: dir)
+        let reader = try openReader(dir)
         defer { reader.close() }
         switch what {
         case "ticket":

@@ -25,7 +25,7 @@ struct TicketLedgerCommand: ParsableCommand {
         subcommands: [
             PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, AuditCommand.self,
             DigestCommand.self, InspectCommand.self, ExportCommand.self, RebuildCommand.self, BackupCommand.self, BenchCommand.self,
-            ServeCommand.self, DemoCommand.self, GenerateCommand.self, MigrateCommand.self,
+            ServeCommand.self, DemoCommand.self, GenerateCommand.self, MigrateCommand.self, CopyCommand.self,
         ]
     )
 
@@ -67,7 +67,7 @@ func printError(_ message: String) {
 
 /// The store directory and the output format, shared by every command.
 struct StoreOptions: ParsableArguments {
-    @Argument(help: "The store's directory.")
+    @Argument(help: "The store's directory, or a postgres://USER@HOST:PORT/DATABASE URL (the password from PGPASSWORD or ~/.pgpass).")
     var dir: String
 
     @Flag(help: "Print machine-readable JSON.")
@@ -77,6 +77,11 @@ struct StoreOptions: ParsableArguments {
     func open(create: Bool = false) throws -> Ledger {
         try Ledger.open(try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment), create: create, logger: Logger(label: "ticket-ledger"))
     }
+}
+
+/// Opens the store at `text` (a directory or a `postgres://` URL) read-only.
+func openReader(_ text: String) throws -> LedgerReader {
+    try LedgerReader.open(try StoreLocation(parsing: text, environment: ProcessInfo.processInfo.environment), logger: Logger(label: "ticket-ledger"))
 }
 
 /// Prints `value` as one line of JSON with sorted keys.

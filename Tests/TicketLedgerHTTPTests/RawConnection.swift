@@ -27,6 +27,12 @@ final class RawConnection: @unchecked Sendable {
 
     private var isOpen = true
 
+    /// Reads give up after `seconds` from now on.
+    func setReadTimeout(_ seconds: Int) {
+        var limit = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     deinit { shut() }
 
     /// Closes the connection (once).

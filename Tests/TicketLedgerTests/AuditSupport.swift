@@ -34,12 +34,19 @@ final class AuditStore {
         ledger = nil
     }
 
-    /// Closes the ledger and audits the store through a read-only reader.
+    /// Closes the ledger and audits the store through a read-only reader — twice: LMDB's own
+    /// two-thread audit and the one any store gets (``Auditor/run(scanning:options:)``, the
+    /// PostgreSQL store's), which must find the same.
     func audit(_ options: AuditOptions = AuditOptions()) throws -> AuditReport {
         close()
         let reader = try LedgerReader.open(at: path)
         defer { reader.close() }
-        return try reader.audit(options)
+        let report = try reader.audit(options)
+        let scanned = try reader.readAccess.scan { scan in try Auditor.run(scanning: scan, options: options) }
+        #expect(scanned.findings == report.findings, "the scanning audit differs from LMDB's")
+        #expect(scanned.findingsOmitted == report.findingsOmitted)
+        #expect(scanned.computedHead == report.computedHead && scanned.head == report.head)
+        return report
     }
 
     /// Closes the ledger and runs `body` in a write transaction on the raw environment.

@@ -9,7 +9,11 @@ extension Ledger {
     @discardableResult
     public func rebuildProjections() throws(LedgerError) -> RebuildReport {
         _ = try head()
-        let report = try Rebuilder.run(try readAccess.lmdb("rebuild"))
+        let report: RebuildReport
+        switch try readAccess.kind {
+        case .lmdb(let store): report = try Rebuilder.run(store)
+        case .postgres(let store): report = try Rebuilder.run(store)
+        }
         // The users overlay may hold states derived from the old projection: start it over
         // from the new checkpoint (later batches catch it up from the log).
         writer.restartUsers(at: report.sequence)

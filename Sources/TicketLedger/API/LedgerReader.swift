@@ -1,14 +1,20 @@
+public import Logging
 import Synchronization
 
 /// A store opened read-only, for audits, exports and inspection: it never writes a byte of
-/// the store (`MDB_RDONLY`; only read transactions), so it can run beside live writers in
-/// other processes. One per store per process, like ``Ledger``. Its reads are
-/// ``LedgerReading``'s.
+/// the store (LMDB: `MDB_RDONLY`, only read transactions; PostgreSQL: `READ ONLY`
+/// transactions), so it can run beside live writers in other processes and hosts. One per
+/// LMDB store per process, like ``Ledger``. Its reads are ``LedgerReading``'s.
 public final class LedgerReader: LedgerReading {
-    private let opened: OpenedStore
+    private enum Opened {
+        case lmdb(OpenedStore)
+        case postgres(PostgresStore)
+    }
+
+    private let opened: Opened
     private let isClosed = Atomic<Bool>(false)
 
-    private init(opened: OpenedStore) {
+    private init(opened: Opened) {
         self.opened = opened
     }
 
@@ -20,29 +26,54 @@ public final class LedgerReader: LedgerReading {
     ///   one), has a newer format, cannot be read, or is already open in this process.
     public static func open(at path: String) throws(LedgerError) -> LedgerReader {
         guard !PostgresLocation.isURL(path) else {
-            throw .invalidArgument(
-                "store", "a read-only open (audit, export, inspect, backup) of a PostgreSQL store is not built yet; digest works")
+            throw .invalidArgument("store", "'\(path)' is a PostgreSQL URL: open it with LedgerReader.open(_:) and a StoreLocation")
         }
-        return LedgerReader(opened: try StoreOpener.open(path: path, access: .readOnly))
+        return LedgerReader(opened: .lmdb(try StoreOpener.open(path: path, access: .readOnly)))
     }
 
-    /// The store's directory.
-    public var path: String { opened.handle.path }
+    /// Opens the store at `location` read-only: a directory as ``open(at:)``, or a PostgreSQL
+    /// database (which must hold the schema; reads run in `REPEATABLE READ READ ONLY`
+    /// transactions on a connection of their own).
+    ///
+    /// - Throws: as ``open(at:)``; for PostgreSQL ``LedgerError/storeUnavailable(path:reason:)``,
+    ///   ``LedgerError/notAStore(path:reason:)`` or ``LedgerError/newerFormat(path:found:supported:)``.
+    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "TicketLedger")) throws(LedgerError) -> LedgerReader {
+        switch location {
+        case .directory(let path): return try open(at: path)
+        case .postgres(let database): return LedgerReader(opened: .postgres(try PostgresStore.open(database, create: false, logger: logger)))
+        }
+    }
 
-    /// The open environment and layout (tests look inside).
-    var store: StoreHandle { opened.handle }
+    /// The store's directory, or its URL without the password.
+    public var path: String {
+        switch opened {
+        case .lmdb(let store): store.handle.path
+        case .postgres(let store): store.path
+        }
+    }
+
+    /// The open LMDB environment and layout (tests look inside).
+    var store: StoreHandle {
+        get throws(LedgerError) { try readAccess.lmdb("a look inside") }
+    }
 
     /// The open store; ``LedgerError/closed`` once closed.
     public var readAccess: LedgerReadAccess {
         get throws(LedgerError) {
             guard !isClosed.load(ordering: .acquiring) else { throw .closed }
-            return LedgerReadAccess(kind: .lmdb(opened.handle))
+            switch opened {
+            case .lmdb(let store): return LedgerReadAccess(kind: .lmdb(store.handle))
+            case .postgres(let store): return store.readAccess
+            }
         }
     }
 
     /// Closes the store; calling it twice is harmless.
     public func close() {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        opened.close()
+        switch opened {
+        case .lmdb(let store): store.close()
+        case .postgres(let store): store.close()
+        }
     }
 }

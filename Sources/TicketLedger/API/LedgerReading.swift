@@ -25,7 +25,15 @@ public struct LedgerReadAccess: Sendable {
 
     init(kind: Kind) { self.kind = kind }
 
-    /// The LMDB store, for the reads built on LMDB so far; a clear error for another store.
+    /// Runs `body` in one read transaction of the store, read as ``StoreScan``.
+    func scan<R>(_ body: (any StoreScan) throws -> R) throws(LedgerError) -> R {
+        switch kind {
+        case .lmdb(let handle): return try handle.read { txn in try body(LMDBScan(handle, txn: txn)) }
+        case .postgres(let store): return try store.read { batch in try body(batch) }
+        }
+    }
+
+    /// The LMDB store, for the reads only LMDB has; a clear error for another store.
     func lmdb(_ what: String) throws(LedgerError) -> StoreHandle {
         switch kind {
         case .lmdb(let handle): return handle
@@ -48,38 +56,54 @@ extension LedgerReading {
     /// Replays the whole log into fresh in-memory projections and checks it; see ``AuditReport``.
     /// The audit covers the log as it stood at its start.
     public func audit(_ options: AuditOptions = AuditOptions()) throws(LedgerError) -> AuditReport {
-        try Auditor.run(try readAccess.lmdb("audit"), options: options)
+        switch try readAccess.kind {
+        case .lmdb(let store): return try Auditor.run(store, options: options)
+        case .postgres(let store): return try store.read { batch in try Auditor.run(scanning: batch, options: options) }
+        }
     }
 
     /// Calls `body` with each event from `first` through `last` (clamped to the head), in order.
     public func exportEvents(from first: UInt64 = 1, through last: UInt64 = .max, _ body: (LoggedEvent) throws -> Void) throws {
-        try Exporter.run(try readAccess.lmdb("export"), from: first, through: last, body)
+        try readAccess.scan { scan in try Exporter.run(scan, from: first, through: last, body) }
     }
 
     /// A ticket's state and event history.
     public func ticketReport(_ locator: TicketLocator) throws(LedgerError) -> TicketReport {
-        try Inspector.ticket(try readAccess.lmdb("inspect"), locator)
+        try readAccess.scan { scan in try Inspector.ticket(scan, locator) }
     }
 
     /// A user's document and event history.
     public func userReport(pool: PoolID, user: UserID) throws(LedgerError) -> UserReport {
-        try Inspector.user(try readAccess.lmdb("inspect"), pool: pool, user: user)
+        try readAccess.scan { scan in try Inspector.user(scan, pool: pool, user: user) }
     }
 
     /// Counts by state, events, log size and map use.
     public func statistics() throws(LedgerError) -> StoreStatistics {
-        try Inspector.statistics(try readAccess.lmdb("statistics"))
+        switch try readAccess.kind {
+        case .lmdb(let store): return try Inspector.statistics(store)
+        case .postgres(let store): return try store.read { batch in try batch.statistics() }
+        }
     }
 
-    /// Writes a consistent, compacted copy of the store into `destination` while the store
-    /// stays in use (`mdb_env_copy2` with `MDB_CP_COMPACT`: one read transaction's snapshot).
+    /// Writes a consistent copy of the store into `destination`, an LMDB store, while the
+    /// store stays in use: for LMDB `mdb_env_copy2` with `MDB_CP_COMPACT` (one read
+    /// transaction's snapshot); for PostgreSQL the log as of one `REPEATABLE READ` snapshot,
+    /// copied and checked as ``Ledger/copy(from:to:logger:)`` does (`pg_dump` or a replica
+    /// back up the database itself).
     ///
     /// - Parameter destination: a directory that does not exist (it is created) or is empty.
     /// - Throws: ``LedgerError/invalidArgument(_:_:)`` when `destination` is not an empty
     ///   directory (a backup never overwrites), ``LedgerError/diskFull(path:)``, or another
     ///   storage error; then no partial copy is left behind.
     public func backup(to destination: String) throws(LedgerError) -> BackupReport {
-        let store = try readAccess.lmdb("backup")
-        return try backupEnvironment(store.environment, path: path, to: destination)
+        switch try readAccess.kind {
+        case .lmdb(let store):
+            return try backupEnvironment(store.environment, path: path, to: destination)
+        case .postgres:
+            let copied = try StoreCopier.copy(try readAccess, toDirectory: destination)
+            var bytes = 0
+            if case .success(.regularFile(let size)) = POSIX.fileKind(destination + "/data.mdb") { bytes = Int(size) }
+            return BackupReport(destination: destination, head: copied.head, bytes: bytes)
+        }
     }
 }

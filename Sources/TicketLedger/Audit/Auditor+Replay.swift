@@ -48,8 +48,8 @@ extension Auditor {
                 let direct = batch.bytes.withUnsafeBytes { bytes in replay.applyPrepared(e, in: bytes) }
                 if !direct {
                     try applyDecoded(
-                        batch.bytes[e.start..<(e.start + e.count)], sequence: sequence, replay: &replay, store: store, txn: txn,
-                        findings: &findings)
+                        batch.bytes[e.start..<(e.start + e.count)], sequence: sequence, replay: &replay,
+                        scan: LMDBScan(store, txn: txn), findings: &findings)
                 }
                 // At the head (the usual checkpoint after a clean close) the users are compared
                 // after the hand-over below, while the reading thread compares the tickets: the
@@ -91,7 +91,7 @@ extension Auditor {
 
     /// Decodes a record, checks the rules on it and applies it through the ``Projector``.
     static func applyDecoded(
-        _ record: ArraySlice<UInt8>, sequence: UInt64, replay: inout CompactReplay, store: StoreHandle, txn: Transaction,
+        _ record: ArraySlice<UInt8>, sequence: UInt64, replay: inout CompactReplay, scan: some StoreScan,
         findings: inout FindingList
     ) throws {
         let decoded = record.withUnsafeBytes { payload in Result { () throws(DecodingFailure) in try EventCodec.decode(payload: payload) } }
@@ -108,7 +108,7 @@ extension Auditor {
         } catch let inconsistent as InconsistentEvent {
             findings.add(sequence, inconsistent.rule, inconsistent.detail)
             if inconsistent.rule == "consume-without-issue", case .ticketConsumed(let c) = event {
-                refineConsumeWithoutIssue(store, txn: txn, locator: c.locator, sequence: sequence, findings: &findings)
+                refineConsumeWithoutIssue(scan, locator: c.locator, sequence: sequence, findings: &findings)
             }
         }
     }
@@ -156,14 +156,12 @@ extension Auditor {
     /// A consume of a ticket the projection no longer holds: when the log shows it was issued
     /// (and so was consumed or expired, then purged), that is a second use.
     static func refineConsumeWithoutIssue(
-        _ store: StoreHandle, txn: Transaction, locator: TicketLocator, sequence: UInt64, findings: inout FindingList
+        _ scan: some StoreScan, locator: TicketLocator, sequence: UInt64, findings: inout FindingList
     ) {
-        guard locator.sequence < sequence else { return }
-        let issued = (try? txn.withValue(store.layout.events, key: locator.sequence.bigEndianBytes) { bytes -> Bool in
-            guard let bytes, let (payload, _) = try? EventCodec.split(bytes),
-                  case .ticketIssued? = try? EventCodec.decode(payload: payload) else { return false }
-            return true
-        }) ?? false
+        guard locator.sequence < sequence, let record = (try? scan.record(at: locator.sequence)) ?? nil else { return }
+        let issued = record.withUnsafeBytes { bytes in
+            if case .ticketIssued? = try? EventCodec.decode(record: bytes) { true } else { false }
+        }
         if issued {
             findings.add(sequence, "single-use", "ticket \(locator) was issued at \(locator.sequence), used up and purged before this consume")
         }

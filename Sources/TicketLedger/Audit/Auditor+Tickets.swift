@@ -2,19 +2,21 @@ import LMDB
 
 extension Auditor {
     static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
+        try compareTickets(LMDBScan(store, txn: txn), replay: replay, at: head, findings: &findings)
+    }
+
+    /// Compares the stored tickets, pools and expiry index with the replay at `head`.
+    static func compareTickets(_ scan: some StoreScan, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
         // tickets
         var seen = 0
-        var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
-        defer { trimmer.trim() }
-        try txn.forEachEntry(store.layout.tickets) { e in
-            trimmer.saw(e.value)
-            guard let sequence = UInt64(bigEndianBytes: e.key) else {
+        try scan.scanStoredTickets { sequence, value in
+            guard let sequence else {
                 findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
-                return true
+                return
             }
-            if replay.ticketRecordMatches(sequence, e.value) {
+            if replay.ticketRecordMatches(sequence, value) {
                 seen += 1
-                return true
+                return
             }
             let locator = TicketLocator(sequence: sequence)
             // Only a ticket the replay has counts as seen (an extra one must not hide a missing one).
@@ -22,44 +24,42 @@ extension Auditor {
             if rebuilt != nil { seen += 1 }
             let stored: TicketState
             do {
-                stored = try TicketState(decoding: e.value)
+                stored = try TicketState(decoding: value)
             } catch {
                 findings.add(head, "projection-tickets", "ticket \(locator): \(error)")
-                return true
+                return
             }
             guard let rebuilt else {
                 findings.add(head, "projection-tickets", "ticket \(locator) is stored but the replay has no such ticket")
-                return true
+                return
             }
             let fields = differingFields(stored, rebuilt)
             if !fields.isEmpty {
                 findings.add(head, "projection-tickets", "ticket \(locator) differs from the replay in \(fields.joined(separator: ", "))")
             }
-            return true
         }
         if seen != replay.tickets.count {
             var locators: [UInt64] = []
             replay.tickets.forEach { locators.append($0.locator) }
-            for sequence in locators.sorted() where try txn.withValue(store.layout.tickets, key: sequence.bigEndianBytes, { $0 == nil }) {
+            for sequence in locators.sorted() where try !scan.hasStoredTicket(sequence) {
                 findings.add(head, "projection-tickets", "ticket \(TicketLocator(sequence: sequence)) is missing from the stored projection")
             }
         }
         // pools
         var poolsSeen = 0
-        try txn.forEachEntry(store.layout.pools) { e in
-            let id = PoolID(unchecked: String(decoding: e.key, as: UTF8.self))
+        try scan.scanStoredPools { id, value in
             let rebuilt = try replay.pool(id)
             if rebuilt != nil { poolsSeen += 1 }  // an extra pool must not hide a missing one
             let stored: PoolState
             do {
-                stored = try PoolState(decoding: e.value)
+                stored = try PoolState(decoding: value)
             } catch {
                 findings.add(head, "projection-pools", "pool '\(id)': \(error)")
-                return true
+                return
             }
             guard let rebuilt else {
                 findings.add(head, "projection-pools", "pool '\(id)' is stored but was never configured")
-                return true
+                return
             }
             var fields: [String] = []
             if stored.policy != rebuilt.policy { fields.append("policy") }
@@ -68,35 +68,28 @@ extension Auditor {
             if !fields.isEmpty {
                 findings.add(head, "projection-pools", "pool '\(id)' differs from the replay in \(fields.joined(separator: ", "))")
             }
-            return true
         }
         let configured = replay.configuredPools
         if poolsSeen != configured.count {
-            for id in configured.sorted() where try txn.withValue(store.layout.pools, key: Array(id.rawValue.utf8), { $0 == nil }) {
+            for id in configured.sorted() where try !scan.hasStoredPool(id) {
                 findings.add(head, "projection-pools", "pool '\(id)' is missing from the stored projection")
             }
         }
         // the expiry index
         var dueSeen = 0
-        try txn.forEachEntry(store.layout.due) { e in
-            guard e.key.count == 16,
-                  let expires = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[0..<8])),
-                  let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: e.key[8..<16]))
-            else {
+        try scan.scanDueEntries { due in
+            guard let due else {
                 findings.add(head, "projection-due", "an expiry index key is not 16 bytes")
-                return true
+                return
             }
-            let due = DueEntry(expiresAt: Int64(bitPattern: expires), locator: sequence)
             if replay.isDue(due) {
                 dueSeen += 1  // an extra entry must not hide a missing one
             } else {
-                findings.add(head, "projection-due", "the expiry index lists ticket \(TicketLocator(sequence: sequence)) at \(Timestamp(millisecondsSince1970: due.expiresAt)), which the replay has not due")
+                findings.add(head, "projection-due", "the expiry index lists ticket \(TicketLocator(sequence: due.locator)) at \(Timestamp(millisecondsSince1970: due.expiresAt)), which the replay has not due")
             }
-            return true
         }
         if dueSeen != replay.issuedCount {
-            let missing = replay.dueEntries
-            for due in missing where try txn.withValue(store.layout.due, key: due.key, { $0 == nil }) {
+            for due in replay.dueEntries where try !scan.hasDueEntry(due) {
                 findings.add(head, "projection-due", "ticket \(TicketLocator(sequence: due.locator)) is missing from the expiry index")
             }
         }

@@ -3,56 +3,52 @@ import LMDB
 enum Inspector {
     /// The ticket's state and its events: the log is scanned from its issue (the locator is
     /// the issue's sequence) to its purge, or to the head.
-    static func ticket(_ store: StoreHandle, _ locator: TicketLocator) throws(LedgerError) -> TicketReport {
-        try store.read { txn in
-            let state = try LMDBProjections(txn: txn, layout: store.layout, path: store.path).ticket(locator)
-            var history: [LoggedEvent] = []
-            guard locator.sequence >= 1 else { return TicketReport(locator: locator, state: state, history: []) }
-            try scanDecoded(store, txn: txn, from: locator.sequence) { logged in
-                if logged.sequence == locator.sequence {
-                    guard case .ticketIssued = logged.event else { return false }  // no ticket was issued here
-                    history.append(logged)
-                    return true
-                }
-                if case .ticketsPurged(let e) = logged.event, e.locators.contains(locator) {
-                    history.append(logged)
-                    return false  // nothing refers to a purged ticket afterwards
-                }
-                if logged.locator == locator { history.append(logged) }
+    static func ticket(_ scan: some StoreScan, _ locator: TicketLocator) throws -> TicketReport {
+        let state = try scan.ticket(locator)
+        var history: [LoggedEvent] = []
+        guard locator.sequence >= 1 else { return TicketReport(locator: locator, state: state, history: []) }
+        try scan.scanEvents(from: locator.sequence, strict: false) { logged in
+            if logged.sequence == locator.sequence {
+                guard case .ticketIssued = logged.event else { return false }  // no ticket was issued here
+                history.append(logged)
                 return true
             }
-            return TicketReport(locator: locator, state: state, history: history)
+            if case .ticketsPurged(let e) = logged.event, e.locators.contains(locator) {
+                history.append(logged)
+                return false  // nothing refers to a purged ticket afterwards
+            }
+            if logged.locator == locator { history.append(logged) }
+            return true
         }
+        return TicketReport(locator: locator, state: state, history: history)
     }
 
     /// The user's document (the stored projection plus the log after its checkpoint) and the
     /// events about their tickets; scans the whole log.
-    static func user(_ store: StoreHandle, pool: PoolID, user: UserID) throws(LedgerError) -> UserReport {
-        try store.read { txn in
-            let tickets = LMDBProjections(txn: txn, layout: store.layout, path: store.path)
-            let meta = try tickets.meta()
-            var overlay = UsersView.Overlay(base: meta.usersSequence, applied: meta.usersSequence, users: [:])
-            try UsersView.catchUp(&overlay, with: tickets, meta: meta)
-            let key = UserKey(pool: pool, user: user)
-            let state = try overlay.user(key) ?? tickets.checkpointedUser(key)
-            var mine: Set<UInt64> = []
-            var history: [LoggedEvent] = []
-            try scanDecoded(store, txn: txn, from: 1) { logged in
-                switch logged.event {
-                case .ticketIssued(let e):
-                    if e.pool == pool && e.user == user {
-                        mine.insert(logged.sequence)
-                        history.append(logged)
-                    }
-                case .ticketsPurged(let e):
-                    if e.locators.contains(where: { mine.contains($0.sequence) }) { history.append(logged) }
-                default:
-                    if let locator = logged.locator, mine.contains(locator.sequence) { history.append(logged) }
+    static func user(_ scan: some StoreScan, pool: PoolID, user: UserID) throws -> UserReport {
+        let tickets = scan
+        let meta = try tickets.meta()
+        var overlay = UsersView.Overlay(base: meta.usersSequence, applied: meta.usersSequence, users: [:])
+        try UsersView.catchUp(&overlay, with: tickets, meta: meta)
+        let key = UserKey(pool: pool, user: user)
+        let state = try overlay.user(key) ?? tickets.checkpointedUser(key)
+        var mine: Set<UInt64> = []
+        var history: [LoggedEvent] = []
+        try scan.scanEvents(from: 1, strict: false) { logged in
+            switch logged.event {
+            case .ticketIssued(let e):
+                if e.pool == pool && e.user == user {
+                    mine.insert(logged.sequence)
+                    history.append(logged)
                 }
-                return true
+            case .ticketsPurged(let e):
+                if e.locators.contains(where: { mine.contains($0.sequence) }) { history.append(logged) }
+            default:
+                if let locator = logged.locator, mine.contains(locator.sequence) { history.append(logged) }
             }
-            return UserReport(pool: pool, user: user, document: state.map { UserDocument(user: user, state: $0) }, history: history)
+            return true
         }
+        return UserReport(pool: pool, user: user, document: state.map { UserDocument(user: user, state: $0) }, history: history)
     }
 
     static func statistics(_ store: StoreHandle) throws(LedgerError) -> StoreStatistics {
@@ -79,23 +75,6 @@ enum Inspector {
                 due: try txn.count(store.layout.due), pools: try txn.count(store.layout.pools),
                 usersStored: try txn.count(store.layout.users), usersCheckpoint: meta.usersSequence,
                 mapSize: info.mapSize, mapUsedBytes: info.usedBytes, fileBytes: file.fileBytes)
-        }
-    }
-
-    /// Calls `body` with each decodable event from `first` on until it returns `false`.
-    static func scanDecoded(_ store: StoreHandle, txn: Transaction, from first: UInt64, _ body: (LoggedEvent) throws -> Bool) throws {
-        var trimmer = ResidentPageTrimmer(environment: store.environment)
-        defer { trimmer.trim() }
-        try txn.withCursor(store.layout.events) { cursor in
-            var entry = try cursor.seek(atLeast: first.bigEndianBytes)
-            while let e = entry {
-                trimmer.saw(e.value)
-                if let sequence = UInt64(bigEndianBytes: e.key), let (payload, _) = try? EventCodec.split(e.value),
-                   let event = try? EventCodec.decode(payload: payload) {
-                    guard try body(LoggedEvent(sequence: sequence, event: event)) else { return }
-                }
-                entry = try cursor.next()
-            }
         }
     }
 }

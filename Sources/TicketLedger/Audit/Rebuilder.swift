@@ -57,6 +57,21 @@ enum Rebuilder {
         }
     }
 
+    /// The same for a PostgreSQL store: one transaction that holds the head's lock (writers on
+    /// every host wait for it), replays the log and replaces the projections; a failure before
+    /// its commit leaves the old ones.
+    static func run(_ store: PostgresStore) throws(LedgerError) -> RebuildReport {
+        let started = monotonicNanoseconds()
+        return try store.exclusive { batch in
+            var replay = CompactReplay()
+            let head = try StoreCopier.readLog(batch, into: &replay)
+            let counts = try PostgresImport.replaceProjections(batch.session, with: replay, head: head)
+            return RebuildReport(
+                sequence: head.sequence, tickets: counts.tickets, pools: counts.pools, due: counts.due, users: counts.users,
+                seconds: Double(monotonicNanoseconds() - started) / 1e9)
+        }
+    }
+
     /// Empties `db` and writes `records` in key order with `MDB_APPEND`.
     static func replaceAll(_ txn: Transaction, _ db: Database, _ records: [([UInt8], [UInt8])]) throws {
         try txn.clear(db)

@@ -3,24 +3,7 @@ import LMDB
 /// Copies `environment` into `destination` (an empty or missing directory, made with its
 /// missing parents), syncs the copy, and reads its head back.
 func backupEnvironment(_ environment: Environment, path: String, to destination: String) throws(LedgerError) -> BackupReport {
-    var created = false
-    switch POSIX.fileKind(destination) {
-    case .success(let kind):
-        guard kind == .directory else {
-            throw .invalidArgument("backup destination", "'\(destination)' exists and is not a directory")
-        }
-        guard let entries = POSIX.directoryEntries(destination) else {
-            throw .permissionDenied(path: destination, operation: "list the backup destination")
-        }
-        guard entries.isEmpty else {
-            throw .invalidArgument("backup destination", "'\(destination)' is not empty; a backup never overwrites anything")
-        }
-    case .failure(let e) where e == .noEntry:
-        try StoreOpener.makeDirectories(destination)  // and its missing parents, as `mkdir -p`
-        created = true
-    case .failure(let e):
-        throw .storage(path: destination, operation: "stat", message: e.description)
-    }
+    let created = try claimEmptyDirectory(destination, for: "backup")
     let dataFile = destination + "/data.mdb"
     func removePartial() {
         POSIX.removeFile(dataFile)
@@ -44,6 +27,30 @@ func backupEnvironment(_ environment: Environment, path: String, to destination:
     defer { copy.close() }
     let head = try copy.handle.read { txn in try copy.handle.meta(txn).head }
     return BackupReport(destination: destination, head: head, bytes: bytes)
+}
+
+/// Makes sure `destination` is an empty directory, making it (with its missing parents) when
+/// it does not exist; returns whether it made it. `what` (`backup`, `copy`) names the caller
+/// in errors: neither ever writes over anything.
+func claimEmptyDirectory(_ destination: String, for what: String) throws(LedgerError) -> Bool {
+    switch POSIX.fileKind(destination) {
+    case .success(let kind):
+        guard kind == .directory else {
+            throw .invalidArgument("\(what) destination", "'\(destination)' exists and is not a directory")
+        }
+        guard let entries = POSIX.directoryEntries(destination) else {
+            throw .permissionDenied(path: destination, operation: "list the \(what) destination")
+        }
+        guard entries.isEmpty else {
+            throw .invalidArgument("\(what) destination", "'\(destination)' is not empty; a \(what) never overwrites anything")
+        }
+        return false
+    case .failure(let e) where e == .noEntry:
+        try StoreOpener.makeDirectories(destination)  // and its missing parents, as `mkdir -p`
+        return true
+    case .failure(let e):
+        throw .storage(path: destination, operation: "stat", message: e.description)
+    }
 }
 
 /// `fsync`s the file or directory at `path`.

@@ -19,7 +19,7 @@ final class PostgresBatch: StoreBatch {
     private var writtenPools: [PoolID: PoolState] = [:]
     private var events: [(sequence: UInt64, kind: EventCodec.Kind, locator: UInt64, record: [UInt8])] = []
     private var users: [(key: UserKey, state: UserState)] = []
-    private var path: String { session.location.description }
+    var path: String { session.location.description }
 
     init(session: PostgresSession, meta: StoreMeta) {
         self.session = session
@@ -171,14 +171,19 @@ final class PostgresBatch: StoreBatch {
     func removeTicket(_ locator: TicketLocator) throws { writtenTickets[locator.sequence] = .some(nil) }
 
     func append(record: [UInt8], of event: LedgerEvent, at sequence: UInt64) throws {
-        let locator: UInt64 = switch event {
+        events.append((sequence, EventCodec.Kind(of: event), Self.locatorColumn(of: event, at: sequence), record))
+    }
+
+    /// The events table's `locator` of `event` at `sequence` (0 stands for none): the ticket it
+    /// is about, which the unique index of consume events is over.
+    static func locatorColumn(of event: LedgerEvent, at sequence: UInt64) -> UInt64 {
+        switch event {
         case .ticketIssued: sequence
         case .ticketConsumed(let e): e.locator.sequence
         case .ticketExpired(let e): e.locator.sequence
         case .redemptionRejected(let e): e.locator.sequence
         case .poolConfigured, .ticketsPurged: 0
         }
-        events.append((sequence, EventCodec.Kind(of: event), locator, record))
     }
 
     func setMeta(_ meta: StoreMeta) throws { newMeta = meta }

@@ -120,6 +120,38 @@ struct PostgresStore: LedgerStore {
 
     var readAccess: LedgerReadAccess { LedgerReadAccess(kind: .postgres(self)) }
 
+    /// Runs `body` in one transaction on the writer's connection, holding the head's row lock
+    /// (so every writer on every host waits), with the transaction read as a ``StoreScan``:
+    /// the bulk operations (`rebuild`, `copy` into this store). Commits when `body` returns,
+    /// rolls back when it throws; never retried.
+    func exclusive<R>(_ body: (PostgresBatch) throws -> R) throws(LedgerError) -> R {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        do {
+            try writer.run("BEGIN", "begin")
+            let result: R
+            do {
+                result = try body(PostgresBatch(session: writer, meta: try PostgresBatch.readMeta(writer, forUpdate: true)))
+            } catch {
+                _ = try? writer.run("ROLLBACK", "roll back")
+                throw error
+            }
+            let open = try writer.connected()
+            do {
+                _ = try open.query("COMMIT", logger: writer.logger).wait()
+            } catch {
+                if PostgresSession.sqlState(error) != nil { throw writer.failure(error, during: "commit", on: open) }
+                writer.drop(open)
+                throw LedgerError.commitOutcomeUnknown(path: path)
+            }
+            return result
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw ledgerError(error, path: path)
+        }
+    }
+
     func close() {
         writer.close()
         reader.close()
