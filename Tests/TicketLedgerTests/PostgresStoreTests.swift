@@ -197,9 +197,10 @@ struct PostgresStoreTests {
 
     @Test("the database restarts mid-run: calls meet a clear error or succeed, the ledger reconnects by itself, nothing acknowledged lost")
     func serverRestart() throws {
-        let directory = try #require(
-            ProcessInfo.processInfo.environment["TICKET_LEDGER_TEST_PGDIR"], "TICKET_LEDGER_TEST_PGDIR is not set: run scripts/test")
-        let db = try TestPostgres.Database()
+        // A server of its own: the other tests (in other suites too) go on using the shared one.
+        let server = try TestPostgres.PrivateServer()
+        let directory = server.directory
+        let db = try TestPostgres.Database(server: server.url)
         let ledger = try Self.open(db)
         defer { ledger.close() }
         let tickets = try ledger.seed(pool: Self.pool, tickets: 40, users: 40)
@@ -238,5 +239,7 @@ struct PostgresStoreTests {
         for u in 0..<40 { logins += try ledger.userDocument(pool: Self.pool, user: .test("u\(u)"))?.loginsCount ?? 0 }
         #expect(logins == UInt64(tickets.count))
         for t in tickets { #expect(try ledger.ticketState(t.ticket.locator)?.status == .consumed) }
+        ledger.close()
+        server.stop()
     }
 }

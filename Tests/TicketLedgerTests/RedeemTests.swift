@@ -4,13 +4,15 @@ import Synchronization
 import Testing
 @testable import TicketLedger
 
+/// Redemption's rules — single use under threads, expiry edges, the sweep, the secret policy,
+/// the user document — run on every store (``StoreKind``): the conformance suite.
 @Suite("Redeem")
 struct RedeemTests {
     let pool = PoolID.test("pool-a")
 
-    @Test("8 threads racing on the same 1,000 tickets: exactly one success each, the rest alreadyConsumed")
-    func singleUseUnderThreads() throws {
-        let store = try TempStore()
+    @Test("8 threads racing on the same 1,000 tickets: exactly one success each, the rest alreadyConsumed", arguments: StoreKind.all)
+    func singleUseUnderThreads(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
         let tickets = try store.ledger.seed(pool: pool, tickets: 1000, users: 50).map(\.ticket.text)
         let ledger = store.ledger
         let pool = self.pool
@@ -48,10 +50,10 @@ struct RedeemTests {
         #expect(logins.reduce(0, +) == 1000)
     }
 
-    @Test("expiry edges: 1 ms before expiresAt redeems; at and after it, expired")
-    func expiryEdges() throws {
+    @Test("expiry edges: 1 ms before expiresAt redeems; at and after it, expired", arguments: StoreKind.all)
+    func expiryEdges(_ kind: StoreKind) throws {
         for (offset, expected) in [(-1, nil), (0, RejectionReason.expired), (1, .expired)] as [(Int64, RejectionReason?)] {
-            let store = try TempStore()
+            let store = try TempStore(kind: kind)
             let issued = try store.ledger.seed(pool: pool, tickets: 1)[0]
             store.clock.set(Timestamp(millisecondsSince1970: issued.expiresAt.millisecondsSince1970 + offset))
             let outcome = try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: secret)
@@ -60,9 +62,9 @@ struct RedeemTests {
         }
     }
 
-    @Test("the sweeper expires only due tickets, through the expiry index; a due ticket it has not reached is still refused")
-    func sweeper() throws {
-        let store = try TempStore()
+    @Test("the sweeper expires only due tickets, through the expiry index; a due ticket it has not reached is still refused", arguments: StoreKind.all)
+    func sweeper(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
         let early = try store.ledger.seed(pool: pool, tickets: 3)
         store.clock.advance(by: .seconds(60))
         let late = try store.ledger.issueTicket(IssueRequest(pool: pool, user: .test("late")))
@@ -85,7 +87,7 @@ struct RedeemTests {
         var testDescription: String { "required=\(required) given=\(given ?? "nil") → \(expected?.rawValue ?? "redeemed")" }
     }
 
-    @Test("secret policy", arguments: [
+    @Test("secret policy", arguments: StoreKind.all, [
         SecretCase(required: true, given: secret, expected: nil),
         SecretCase(required: true, given: "wrong", expected: .secretMismatch),
         SecretCase(required: true, given: nil, expected: .secretRequired),
@@ -93,8 +95,8 @@ struct RedeemTests {
         SecretCase(required: false, given: nil, expected: nil),
         SecretCase(required: false, given: "anything", expected: nil),
     ])
-    func secretPolicy(_ c: SecretCase) throws {
-        let store = try TempStore()
+    func secretPolicy(_ kind: StoreKind, _ c: SecretCase) throws {
+        let store = try TempStore(kind: kind)
         let issued = try store.ledger.seed(pool: pool, tickets: 1, policy: PoolPolicy(secretRequired: c.required))[0]
         let outcome = try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: c.given)
         #expect(outcome.rejection?.reason == c.expected)
@@ -104,18 +106,18 @@ struct RedeemTests {
         }
     }
 
-    @Test("the secret is checked before the ticket's state: a consumed ticket with a wrong secret says secretMismatch")
-    func secretBeforeState() throws {
-        let store = try TempStore()
+    @Test("the secret is checked before the ticket's state: a consumed ticket with a wrong secret says secretMismatch", arguments: StoreKind.all)
+    func secretBeforeState(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
         let issued = try store.ledger.seed(pool: pool, tickets: 1)[0]
         #expect(try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: secret).document != nil)
         #expect(try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: "nope").rejection?.reason == .secretMismatch)
         #expect(try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: nil).rejection?.reason == .secretRequired)
     }
 
-    @Test("a pool that requires a secret must be given one; issuing in an unknown pool is refused")
-    func poolPolicyErrors() throws {
-        let store = try TempStore()
+    @Test("a pool that requires a secret must be given one; issuing in an unknown pool is refused", arguments: StoreKind.all)
+    func poolPolicyErrors(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
         #expect(throws: LedgerError.secretMissingForPool(pool)) { try store.ledger.configurePool(pool, secret: nil) }
         #expect(throws: LedgerError.poolNotConfigured(pool)) {
             try store.ledger.issueTicket(IssueRequest(pool: pool, user: .test("u")))
@@ -127,9 +129,9 @@ struct RedeemTests {
         #expect(try store.ledger.head().sequence == 1)
     }
 
-    @Test("the user document: product field names, masked phone, lastIP from issue, loginsCount")
-    func userDocument() throws {
-        let store = try TempStore()
+    @Test("the user document: product field names, masked phone, lastIP from issue, loginsCount", arguments: StoreKind.all)
+    func userDocument(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
         try store.ledger.configurePool(pool, secret: secret)
         let profile = UserProfile(username: "ann", nickname: "Ann", phone: "17612346754", openid: "o", unionid: "u", oauth: "{}")
         let first = try store.ledger.issueTicket(IssueRequest(pool: pool, user: .test("u1"), profile: profile, ip: "192.168.0.106", getPhone: true))
@@ -157,6 +159,55 @@ struct RedeemTests {
         #expect(!json.contains("token"))
         #expect(json.contains(#""signedUp":"2026-11-22T00:00:00.000Z""#))
     }
+
+    @Test("400 async tasks race for 100 tickets: exactly one winner each", arguments: StoreKind.all)
+    func singleUseUnderTasks(_ kind: StoreKind) async throws {
+        let store = try TempStore(kind: kind)
+        let ledger = store.ledger
+        let pool = self.pool
+        let tickets = try ledger.seed(pool: pool, tickets: 100, users: 10).map(\.ticket.text)
+        let wins = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+            for i in 0..<400 {
+                let ticket = tickets[i % tickets.count]
+                group.addTask { (ticket, try await ledger.redeem(ticket: ticket, pool: pool, secret: secret).document != nil) }
+            }
+            return try await group.reduce(into: [String: Int]()) { counts, result in
+                counts[result.0, default: 0] += result.1 ? 1 : 0
+            }
+        }
+        #expect(wins.count == 100 && wins.values.allSatisfy { $0 == 1 }, "\(wins.values.sorted())")
+        #expect(try ledger.audit().ok)
+    }
+
+    @Test("bad input is refused with its reason and writes no state: malformed text, a made-up ticket, another pool's ticket", arguments: StoreKind.all)
+    func badInput(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
+        let other = PoolID.test("pool-b")
+        let issued = try store.ledger.seed(pool: pool, tickets: 1)[0]
+        try store.ledger.configurePool(other, secret: secret)
+        for text in ["", "tl1.", "not a ticket", String(repeating: "x", count: 10_000), issued.ticket.text + "x"] {
+            #expect(try store.ledger.redeem(ticket: text, pool: pool, secret: secret).rejection?.reason == .malformed, "\(text.prefix(40))")
+        }
+        let madeUp = try #require(Ticket("tl1.00000000000003e8." + String(repeating: "A", count: 22)))
+        #expect(try store.ledger.redeem(ticket: madeUp.text, pool: pool, secret: secret).rejection?.reason == .unknown)
+        let wrongPool = try store.ledger.redeem(ticket: issued.ticket.text, pool: other, secret: secret).rejection?.reason
+        #expect(wrongPool == .wrongPool || wrongPool == .unknown)
+        #expect(try store.ledger.ticketState(issued.ticket.locator)?.status == .issued)
+        #expect(try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: secret).document != nil)
+        #expect(try store.ledger.audit().ok)
+    }
+
+    @Test("reopen: consumed stays consumed, logins are kept, the next ticket redeems once", arguments: StoreKind.all)
+    func reopen(_ kind: StoreKind) throws {
+        let store = try TempStore(kind: kind)
+        let issued = try store.ledger.seed(pool: pool, tickets: 2, users: 1)
+        #expect(try store.ledger.redeem(ticket: issued[0].ticket.text, pool: pool, secret: secret).document?.loginsCount == 1)
+        try store.reopen()
+        #expect(try store.ledger.redeem(ticket: issued[0].ticket.text, pool: pool, secret: secret).rejection?.reason == .alreadyConsumed)
+        #expect(try store.ledger.redeem(ticket: issued[1].ticket.text, pool: pool, secret: secret).document?.loginsCount == 2)
+        #expect(try store.ledger.userDocument(pool: pool, user: .test("u0"))?.loginsCount == 2)
+    }
+
 }
 
 @Suite("Secrets within one batch")

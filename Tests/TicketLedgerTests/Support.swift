@@ -12,24 +12,47 @@ final class TempStore {
     /// The moment every test clock starts at: 2026-11-22T00:00:00Z.
     static let epoch = Timestamp(millisecondsSince1970: 1_795_305_600_000)
 
-    init(durability: Ledger.Durability = .none) throws {
+    /// The store's kind; for PostgreSQL, its fresh database on the test server (dropped with it).
+    let kind: StoreKind
+    private let database: TestPostgres.Database?
+
+    /// A fresh store of `kind`: a directory for LMDB (`path`), a new database on the test
+    /// server for PostgreSQL (`path` is then unused).
+    init(durability: Ledger.Durability = .none, kind: StoreKind = .lmdb) throws {
         root = NSTemporaryDirectory() + "ticket-ledger-tests-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         path = root + "/store"
         clock = ManualClock(Self.epoch)
-        ledger = try Ledger.open(at: path, create: true, options: .init(durability: durability), clock: clock)
+        self.kind = kind
+        database = kind == .postgres ? try TestPostgres.Database() : nil
+        ledger = try Ledger.open(
+            database.map { .postgres($0.location) } ?? .directory(path), create: true, options: .init(durability: durability), clock: clock)
     }
+
+    /// Where the store is.
+    var location: StoreLocation { database.map { .postgres($0.location) } ?? .directory(path) }
 
     /// Closes and opens the store again, as a restarted server would.
     func reopen() throws {
         ledger.close()
-        ledger = try Ledger.open(at: path, clock: clock)
+        ledger = try Ledger.open(location, clock: clock)
     }
 
     deinit {
         ledger.close()
         try? FileManager.default.removeItem(atPath: root)
     }
+}
+
+/// The stores a conformance test runs on: LMDB always, PostgreSQL with the test server
+/// (`scripts/test` starts one; under CI its absence fails the PostgreSQL cases).
+enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case lmdb, postgres
+
+    /// Every kind this run can test.
+    static var all: [StoreKind] { TestPostgres.available || TestPostgres.requiredButMissing ? [.lmdb, .postgres] : [.lmdb] }
+
+    var testDescription: String { rawValue }
 }
 
 extension PoolID {

@@ -24,7 +24,8 @@ struct LMDBStore: LedgerStore {
     var path: String { opened.handle.path }
     var commitsWaitForDisk: Bool { opened.handle.environment.options.sync != .none }
 
-    func write<R>(_ body: (LMDBProjections) throws -> R) throws(LedgerError) -> R {
+    /// One write transaction (LMDB is in this process: nothing to read ahead).
+    func write<R>(readingAhead _: ReadAhead?, _ body: (LMDBProjections) throws -> R) throws(LedgerError) -> R {
         let handle = opened.handle
         do {
             return try handle.environment.write { txn in

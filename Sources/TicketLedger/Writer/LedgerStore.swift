@@ -5,8 +5,9 @@
 ///
 /// The calls are made for a store across a network as much as for one in memory:
 /// - a batch is one transaction (``write(_:)``): commit on return, abort on throw;
-/// - what a batch's commands read is asked for at once first (``StoreBatch/prefetch(pools:tickets:users:)``),
-///   so a networked store makes one round trip for the whole batch, not one per command;
+/// - what a batch's commands read is given to ``LedgerStore/write(readingAhead:_:)`` (a
+///   ``ReadAhead``), so a networked store asks for it with the transaction's first round trip,
+///   not one per command;
 /// - scans (the expiry index, old tickets, the log tail) feed a pure plan from the domain
 ///   (``ExpiryPlan``, ``PurgePlan``) until it says stop, so a store can fetch them in pages;
 /// - writes are whole records (an appended event, the meta record, a checkpoint's users).
@@ -26,14 +27,14 @@ protocol LedgerStore: Sendable {
     /// and the writer hands waking callers to another thread.
     var commitsWaitForDisk: Bool { get }
 
-    /// Whether ``StoreBatch/prefetch(pools:tickets:users:)`` does anything (else the writer does
-    /// not gather what to read ahead).
+    /// Whether the store reads ahead (else the writer does not gather a ``ReadAhead``).
     var readsAhead: Bool { get }
 
     /// Runs `body` in one write transaction: commits when it returns, rolls back when it throws.
     /// Writers are serialized (across processes too, for a store that several share). Every
     /// failure, the store's and `body`'s, reaches the caller as a ``LedgerError`` naming the store.
-    func write<R>(_ body: (Batch) throws -> R) throws(LedgerError) -> R
+    /// What `ahead` names is read before `body` runs (by a store that ``readsAhead``).
+    func write<R>(readingAhead ahead: ReadAhead?, _ body: (Batch) throws -> R) throws(LedgerError) -> R
 
     /// Runs `body` in one read transaction (a consistent snapshot); failures as in ``write(_:)``.
     func read<R>(_ body: (Snapshot) throws -> R) throws(LedgerError) -> R
@@ -43,6 +44,16 @@ protocol LedgerStore: Sendable {
 
     /// Releases the store; no call may follow.
     func close()
+}
+
+/// What a batch's commands will read — pools, tickets and the users being issued to — gathered
+/// before its transaction begins.
+struct ReadAhead: Sendable {
+    var pools: [PoolID] = []
+    var tickets: [TicketLocator] = []
+    var users: [UserKey] = []
+
+    var isEmpty: Bool { pools.isEmpty && tickets.isEmpty && users.isEmpty }
 }
 
 /// What a transaction reads: the metadata record, projections and the log.
@@ -93,6 +104,11 @@ protocol StoreBatch: StoreSnapshot, TicketProjections {
 extension LedgerStore {
     /// A store in the same process reads nothing ahead.
     var readsAhead: Bool { false }
+
+    /// One write transaction that reads nothing ahead.
+    func write<R>(_ body: (Batch) throws -> R) throws(LedgerError) -> R {
+        try write(readingAhead: nil, body)
+    }
 }
 
 extension StoreBatch {

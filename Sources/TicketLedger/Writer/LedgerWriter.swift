@@ -76,10 +76,10 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
         var checkpointed = false
         let results: [Result<Reply, LedgerError>]
         do {
-            results = try store.write { transaction in
+            let ahead = store.readsAhead ? WriteBatch<Store.Batch>.readAhead(for: commands) : nil
+            results = try store.write(readingAhead: ahead) { transaction in
                 var batch = try WriteBatch(
                     store: transaction, path: path, clock: clock, usersView: users, expectedChanges: commands.count)
-                if store.readsAhead { try batch.prefetch(for: commands) }
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)
                 for command in commands { results.append(try batch.run(command)) }

@@ -42,25 +42,23 @@ struct WriteBatch<Store: StoreBatch> {
     /// The store's transaction (for the sweep, `WriteBatch+Sweep.swift`).
     var store: Store { tickets.store }
 
-    /// Reads ahead, in one call, the pools and tickets `commands` will ask about (for a store
-    /// across a network; see ``LedgerStore/readsAhead``).
-    mutating func prefetch(for commands: [Command]) throws {
-        var pools: [PoolID] = []
-        var locators: [TicketLocator] = []
-        var users: [UserKey] = []
+    /// What `commands` will read, for a store across a network to ask for at once (see
+    /// ``LedgerStore/readsAhead``).
+    static func readAhead(for commands: [Command]) -> ReadAhead {
+        var ahead = ReadAhead()
         for command in commands {
             switch command {
             case let .redeem(ticket, pool, _):
-                pools.append(pool)
-                if let ticket { locators.append(ticket.locator) }
+                ahead.pools.append(pool)
+                if let ticket { ahead.tickets.append(ticket.locator) }
             case let .issue(request, _):
-                pools.append(request.pool)
-                users.append(UserKey(pool: request.pool, user: request.user))
+                ahead.pools.append(request.pool)
+                ahead.users.append(UserKey(pool: request.pool, user: request.user))
             case .configurePool, .expireDue:
                 break
             }
         }
-        try tickets.store.prefetch(pools: pools, tickets: locators, users: users)
+        return ahead
     }
 
     /// Appends `event` at the next sequence number, chains it and applies it. Returns its sequence.

@@ -28,12 +28,20 @@ final class PostgresBatch: StoreBatch {
 
     /// Reads the meta row (`FOR UPDATE` in a write transaction: the lock that serializes writers).
     static func readMeta(_ session: PostgresSession, forUpdate: Bool) throws(LedgerError) -> StoreMeta {
-        let sql: PostgresQuery = forUpdate
+        try decodeMeta(try session.run(metaQuery(forUpdate: forUpdate), "read the head"), path: session.location.description)
+    }
+
+    /// The query of the meta row.
+    static func metaQuery(forUpdate: Bool) -> PostgresQuery {
+        forUpdate
             ? "SELECT format, head, hash, users_sequence FROM ticket_ledger_meta WHERE id = 1 FOR UPDATE"
             : "SELECT format, head, hash, users_sequence FROM ticket_ledger_meta WHERE id = 1"
-        let rows = try session.run(sql, "read the head")
+    }
+
+    /// The meta row of `rows` (``metaQuery(forUpdate:)``'s answer).
+    static func decodeMeta(_ rows: PostgresQueryResult, path: String) throws(LedgerError) -> StoreMeta {
         guard let row = rows.first else {
-            throw .notAStore(path: session.location.description, reason: "ticket_ledger_meta has no row")
+            throw .notAStore(path: path, reason: "ticket_ledger_meta has no row")
         }
         do {
             let (format, head, hash, users) = try row.decode((Int, Int64, ByteBuffer, Int64).self)
@@ -43,7 +51,7 @@ final class PostgresBatch: StoreBatch {
                 format: UInt16(clamping: format), head: ChainHead(sequence: UInt64(head), hash: digest),
                 usersSequence: UInt64(users))
         } catch {
-            throw .corrupted(path: session.location.description, detail: "the meta row: \(error)")
+            throw .corrupted(path: path, detail: "the meta row: \(error)")
         }
     }
 
@@ -110,21 +118,37 @@ final class PostgresBatch: StoreBatch {
     /// Reads every pool, ticket and user asked for and not read yet in one query, then the
     /// users of the tickets it found in a second: what a batch reads, in two round trips.
     func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws {
-        let poolIDs = Array(Set(pools.filter { readPools[$0] == nil && writtenPools[$0] == nil }.map(\.rawValue)))
-        let locators = Array(Set(tickets.map(\.sequence).filter { readTickets[$0] == nil && writtenTickets[$0] == nil }))
-        let userKeys = Array(Set(users.filter { readUsers[$0] == nil }))
-        guard !poolIDs.isEmpty || !locators.isEmpty || !userKeys.isEmpty else { return }
-        for id in poolIDs { readPools[PoolID(unchecked: id)] = .some(nil) }
-        for locator in locators { readTickets[locator] = .some(nil) }
-        for key in userKeys { readUsers[key] = .some(nil) }
-        let ticketKeys = locators.map { Int64(bitPattern: $0) }
-        let userBytes = userKeys.map { ByteBuffer(bytes: $0.bytes) }
-        let rows = try session.run(
-            """
+        let ask = unread(ReadAhead(pools: pools, tickets: tickets, users: users))
+        guard !ask.isEmpty else { return }
+        try absorb(try session.run(Self.readAheadQuery(ask), "read ahead"), asked: ask)
+    }
+
+    /// The keys of `ahead` this batch has neither read nor written.
+    func unread(_ ahead: ReadAhead) -> ReadAhead {
+        ReadAhead(
+            pools: Array(Set(ahead.pools.filter { readPools[$0] == nil && writtenPools[$0] == nil })),
+            tickets: Array(Set(ahead.tickets.filter { readTickets[$0.sequence] == nil && writtenTickets[$0.sequence] == nil })),
+            users: Array(Set(ahead.users.filter { readUsers[$0] == nil })))
+    }
+
+    /// The one query that reads the pools, tickets and checkpointed users of `ask`.
+    static func readAheadQuery(_ ask: ReadAhead) -> PostgresQuery {
+        let poolIDs = ask.pools.map(\.rawValue)
+        let ticketKeys = ask.tickets.map { Int64(bitPattern: $0.sequence) }
+        let userBytes = ask.users.map { ByteBuffer(bytes: $0.bytes) }
+        return """
             SELECT 0, id, 0::bigint, NULL::bytea, record FROM ticket_ledger_pools WHERE id = ANY(\(poolIDs)::text[])
             UNION ALL SELECT 1, '', locator, NULL, record FROM ticket_ledger_tickets WHERE locator = ANY(\(ticketKeys)::bigint[])
             UNION ALL SELECT 2, '', 0, key, record FROM ticket_ledger_users WHERE key = ANY(\(userBytes)::bytea[])
-            """, "read ahead")
+            """
+    }
+
+    /// Keeps ``readAheadQuery(_:)``'s answer `rows` to `ask` (what it did not find is known
+    /// absent), then reads the users of the tickets it found.
+    func absorb(_ rows: PostgresQueryResult, asked ask: ReadAhead) throws {
+        for id in ask.pools { readPools[id] = .some(nil) }
+        for locator in ask.tickets { readTickets[locator.sequence] = .some(nil) }
+        for key in ask.users { readUsers[key] = .some(nil) }
         var ticketUsers: [UserKey] = []
         for row in rows {
             let (table, id, locator, key, record) = try row.decode((Int32, String, Int64, ByteBuffer?, ByteBuffer).self)
@@ -235,6 +259,11 @@ final class PostgresBatch: StoreBatch {
     /// over arrays): the events, the tickets and pools written and removed, the users
     /// checkpoint, and the meta row's new head.
     func flush() throws(LedgerError) {
+        try session.run(flushQuery(), "write the batch")
+    }
+
+    /// The statement ``flush()`` sends.
+    func flushQuery() -> PostgresQuery {
         let sequences = events.map { Int64(bitPattern: $0.sequence) }
         let kinds = events.map { Int16($0.kind.rawValue) }
         let eventLocators = events.map { Int64(bitPattern: $0.locator) }
@@ -255,8 +284,7 @@ final class PostgresBatch: StoreBatch {
         let userRecords = checkpointed.map { ByteBuffer(bytes: $0.value.encoded()) }
         let meta = newMeta ?? startMeta
         let hash = ByteBuffer(bytes: meta.head.hash.bytes)
-        try session.run(
-            """
+        return """
             WITH appended AS (
                 INSERT INTO ticket_ledger_events (seq, kind, locator, record)
                 SELECT s, k, NULLIF(l, 0), r
@@ -279,7 +307,7 @@ final class PostgresBatch: StoreBatch {
             UPDATE ticket_ledger_meta SET head = \(Int64(bitPattern: meta.head.sequence)), hash = \(hash),
                 users_sequence = \(Int64(bitPattern: meta.usersSequence))
             WHERE id = 1
-            """, "write the batch")
+            """
     }
 
 }

@@ -68,6 +68,18 @@ final class PostgresSession: Sendable {
         }
     }
 
+    /// Waits for a query sent on `open` (queued behind others: pipelined) and returns its rows;
+    /// failures as in ``run(_:_:)``.
+    func wait(
+        _ query: EventLoopFuture<PostgresQueryResult>, during what: String, on open: PostgresConnection
+    ) throws(LedgerError) -> PostgresQueryResult {
+        do {
+            return try query.wait()
+        } catch {
+            throw failure(error, during: what, on: open)
+        }
+    }
+
     /// Runs SQL text that binds no values (schema statements, maintenance and tests).
     @discardableResult
     func runSQL(_ sql: String, _ what: String) throws(LedgerError) -> PostgresQueryResult {

@@ -53,14 +53,14 @@ struct PostgresStore: LedgerStore {
         return PostgresStore(location: location, writer: writer, reader: PostgresSession(location: location, logger: logger))
     }
 
-    func write<R>(_ body: (PostgresBatch) throws -> R) throws(LedgerError) -> R {
+    func write<R>(readingAhead ahead: ReadAhead?, _ body: (PostgresBatch) throws -> R) throws(LedgerError) -> R {
         writeLock.lock()
         defer { writeLock.unlock() }
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try writeOnce(body)
+                return try writeOnce(readingAhead: ahead, body)
             } catch let error as RetryableConflict where attempt < 8 {
                 _ = error  // a serialization failure or deadlock: the transaction was rolled back; run it again
             } catch let error as RetryableConflict {
@@ -78,20 +78,48 @@ struct PostgresStore: LedgerStore {
         var state: String
     }
 
-    private func writeOnce<R>(_ body: (PostgresBatch) throws -> R) throws -> R {
-        try writer.run("BEGIN", "begin a batch")
+    /// One attempt at a batch, in two round trips when nothing else is needed: begin, lock the
+    /// head and read ahead, sent together; then the batch's writes and the commit, sent together
+    /// (postgres-nio queues them on the connection, so the writer waits once for each pair).
+    private func writeOnce<R>(readingAhead ahead: ReadAhead?, _ body: (PostgresBatch) throws -> R) throws -> R {
+        let open = try writer.connected()
+        let logger = writer.logger
+        let begin = open.query("BEGIN", logger: logger)
+        let head = open.query(PostgresBatch.metaQuery(forUpdate: true), logger: logger)
+        let ask = ahead.flatMap { $0.isEmpty ? nil : $0 }
+        let readAhead = ask.map { open.query(PostgresBatch.readAheadQuery($0), logger: logger) }
         let result: R
+        let batch: PostgresBatch
         do {
-            let batch = PostgresBatch(session: writer, meta: try PostgresBatch.readMeta(writer, forUpdate: true))
+            _ = try writer.wait(begin, during: "begin a batch", on: open)
+            let meta = try PostgresBatch.decodeMeta(try writer.wait(head, during: "read the head", on: open), path: path)
+            batch = PostgresBatch(session: writer, meta: meta)
+            if let ask, let readAhead {
+                try batch.absorb(try writer.wait(readAhead, during: "read ahead", on: open), asked: ask)
+            }
             result = try body(batch)
-            try batch.flush()
         } catch {
             _ = try? writer.run("ROLLBACK", "roll back a batch")
             throw error
         }
-        let open = try writer.connected()
+        let written = open.query(batch.flushQuery(), logger: logger)
+        let commit = open.query("COMMIT", logger: logger)
         do {
-            _ = try open.query("COMMIT", logger: writer.logger).wait()
+            _ = try written.wait()
+        } catch {
+            // Refused by the server: the transaction is aborted, and the COMMIT queued behind
+            // the statement only ends it (PostgreSQL answers it with ROLLBACK).
+            if let state = PostgresSession.sqlState(error) {
+                _ = try? commit.wait()
+                if state == "40001" || state == "40P01" { throw RetryableConflict(state: state) }
+                throw writer.failure(error, during: "write the batch", on: open)
+            }
+            // The connection went away with the COMMIT already sent: the server may have committed.
+            writer.drop(open)
+            throw LedgerError.commitOutcomeUnknown(path: path)
+        }
+        do {
+            _ = try commit.wait()
         } catch {
             if let state = PostgresSession.sqlState(error) {
                 if state == "40001" || state == "40P01" { throw RetryableConflict(state: state) }
