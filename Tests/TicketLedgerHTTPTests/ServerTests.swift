@@ -8,9 +8,9 @@ import TicketLedgerHTTP
 
 @Suite("HTTP server")
 struct ServerTests {
-    @Test("full flow: issue over HTTP, exchange once for the user document and a verifiable HS256 token")
-    func fullFlow() async throws {
-        try await LiveServer.with { server in
+    @Test("full flow: issue over HTTP, exchange once for the user document and a verifiable HS256 token", arguments: StoreKind.all)
+    func fullFlow(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let ticket = try await server.issue()
             let reply = try await server.exchange(ticket)
             #expect(reply.status == 200)
@@ -41,9 +41,9 @@ struct ServerTests {
         }
     }
 
-    @Test("a replayed ticket is answered 410 alreadyConsumed, and the replay is recorded in the log")
-    func replay() async throws {
-        try await LiveServer.with { server in
+    @Test("a replayed ticket is answered 410 alreadyConsumed, and the replay is recorded in the log", arguments: StoreKind.all)
+    func replay(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let ticket = try await server.issue()
             #expect(try await server.exchange(ticket).status == 200)
             let before = try server.ledger.head().sequence
@@ -56,9 +56,9 @@ struct ServerTests {
         }
     }
 
-    @Test("a ticket past its lifetime is answered 410 expired")
-    func expired() async throws {
-        try await LiveServer.with { server in
+    @Test("a ticket past its lifetime is answered 410 expired", arguments: StoreKind.all)
+    func expired(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let ticket = try await server.issue()
             server.clock.advance(by: .seconds(121))
             let reply = try await server.exchange(ticket)
@@ -67,9 +67,9 @@ struct ServerTests {
         }
     }
 
-    @Test("a pool that requires its secret: missing → 401 secretRequired, wrong → 401 secretMismatch, right → 200")
-    func secretRequired() async throws {
-        try await LiveServer.with { server in
+    @Test("a pool that requires its secret: missing → 401 secretRequired, wrong → 401 secretMismatch, right → 200", arguments: StoreKind.all)
+    func secretRequired(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let ticket = try await server.issue()
             let missing = try await server.exchange(ticket, secret: nil)
             #expect(missing.status == 401)
@@ -81,17 +81,17 @@ struct ServerTests {
         }
     }
 
-    @Test("a pool that does not require its secret exchanges without one")
-    func secretNotRequired() async throws {
-        try await LiveServer.with(secretRequired: false) { server in
+    @Test("a pool that does not require its secret exchanges without one", arguments: StoreKind.all)
+    func secretNotRequired(_ kind: StoreKind) async throws {
+        try await LiveServer.with(secretRequired: false, kind: kind) { server in
             let ticket = try await server.issue()
             #expect(try await server.exchange(ticket, secret: nil).status == 200)
         }
     }
 
-    @Test("the ticket may come as the body field `tickett` or the query parameter `ticket`")
-    func ticketSources() async throws {
-        try await LiveServer.with { server in
+    @Test("the ticket may come as the body field `tickett` or the query parameter `ticket`", arguments: StoreKind.all)
+    func ticketSources(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let first = try await server.issue()
             let viaTickett = try await server.send(
                 .POST, "/oauth/app2wxapp/auth/app1", body: #"{"secret":"\#(poolSecret)","tickett":"\#(first)"}"#)
@@ -103,9 +103,9 @@ struct ServerTests {
         }
     }
 
-    @Test("malformed requests are answered 400 malformed; an unknown ticket 404 unknown")
-    func malformed() async throws {
-        try await LiveServer.with { server in
+    @Test("malformed requests are answered 400 malformed; an unknown ticket 404 unknown", arguments: StoreKind.all)
+    func malformed(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             for body in [#"{"secret": "#, "[1,2]", #"{"secret":"x","ticket":42}"#, "{}", #"{"secret":"x","ticket":"nonsense"}"#] {
                 let reply = try await server.send(.POST, "/oauth/app2wxapp/auth/app1", body: body)
                 #expect(reply.status == 400, "body \(body)")
@@ -131,9 +131,9 @@ struct ServerTests {
         }
     }
 
-    @Test("50 concurrent connections exchanging the same ticket: exactly one 200, the rest 410")
-    func concurrentExchange() async throws {
-        try await LiveServer.with { server in
+    @Test("50 concurrent connections exchanging the same ticket: exactly one 200, the rest 410", arguments: StoreKind.all)
+    func concurrentExchange(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let ticket = try await server.issue()
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<50 { group.addTask { try await server.exchange(ticket).status } }
@@ -146,9 +146,9 @@ struct ServerTests {
         }
     }
 
-    @Test("POST /tickets needs the bearer issue key, and answers the app reply form when asked")
-    func issueEndpoint() async throws {
-        try await LiveServer.with { server in
+    @Test("POST /tickets needs the bearer issue key, and answers the app reply form when asked", arguments: StoreKind.all)
+    func issueEndpoint(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let body = #"{"pool":"app1","user":"u2"}"#
             let anonymous = try await server.send(.POST, "/tickets", body: body)
             #expect(anonymous.status == 401)
@@ -187,9 +187,9 @@ struct ServerTests {
         }
     }
 
-    @Test("GET /healthz answers ok; GET /metrics counts exchanges in Prometheus text")
-    func healthAndMetrics() async throws {
-        try await LiveServer.with { server in
+    @Test("GET /healthz answers ok; GET /metrics counts exchanges in Prometheus text", arguments: StoreKind.all)
+    func healthAndMetrics(_ kind: StoreKind) async throws {
+        try await LiveServer.with(kind: kind) { server in
             let health = try await server.send(.GET, "/healthz")
             #expect(health.status == 200)
             #expect(health.body == "ok\n")
@@ -224,9 +224,9 @@ struct ServerTests {
         }
     }
 
-    @Test("the sweeper expires due tickets and drops settled ones while the server runs, and stops with it")
-    func sweeper() async throws {
-        try await LiveServer.with(sweepInterval: .milliseconds(20), sweepGrace: .seconds(10)) { server in
+    @Test("the sweeper expires due tickets and drops settled ones while the server runs, and stops with it", arguments: StoreKind.all)
+    func sweeper(_ kind: StoreKind) async throws {
+        try await LiveServer.with(sweepInterval: .milliseconds(20), sweepGrace: .seconds(10), kind: kind) { server in
             let pool = try PoolID("app1")
             let due = try await server.ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u1")))
             let consumed = try await server.ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u2")))

@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Testing
-import TicketLedger
+@testable import TicketLedger
 import TicketLedgerHTTP
 
 let issueKey = "issue-key-for-tests-0123456789"
@@ -24,15 +24,20 @@ struct LiveServer: Sendable {
 
     /// Runs `body` against a server on a fresh store with pool `app1` (secret required unless
     /// `secretRequired` is false), then shuts the server down gracefully and removes the store.
+    /// The store is of `kind` (a fresh directory, or a fresh database on the test PostgreSQL),
+    /// unless `store` names one.
     static func with(
         secretRequired: Bool = true, maxBodySize: Int = 4096, sweepInterval: Duration? = nil,
         sweepGrace: Duration = Ledger.ticketGracePeriod, maxConnections: Int = 4096, metricsKey: String? = nil,
-        store: StoreLocation? = nil,
+        store: StoreLocation? = nil, kind: StoreKind = .lmdb,
         _ body: @Sendable (LiveServer) async throws -> Void
     ) async throws {
         let root = NSTemporaryDirectory() + "ticket-ledger-http-tests-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
+        let database = store == nil && kind == .postgres ? try FreshDatabase() : nil
+        defer { withExtendedLifetime(database) {} }  // dropped only after the ledger closes
+        let store = store ?? database.map { .postgres($0.location) }
         let clock = ManualClock(epoch)
         let ledger = try Ledger.open(store ?? .directory(root + "/store"), create: true, options: .init(durability: .none), clock: clock)
         defer { ledger.close() }
@@ -117,6 +122,45 @@ struct LiveServer: Sendable {
         var fields = [#""ticket":"\#(ticket)""#]
         if let secret { fields.append(#""secret":"\#(secret)""#) }
         return try await send(.POST, "/oauth/app2wxapp/auth/\(pool)", body: "{" + fields.joined(separator: ",") + "}")
+    }
+}
+
+/// The stores the HTTP conformance tests run on: LMDB always, PostgreSQL with the test server
+/// (`scripts/test` starts one; under CI its absence fails the PostgreSQL cases).
+enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case lmdb, postgres
+
+    static var all: [StoreKind] {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["TICKET_LEDGER_TEST_POSTGRES"] != nil || environment["CI"] != nil ? [.lmdb, .postgres] : [.lmdb]
+    }
+
+    var testDescription: String { rawValue }
+}
+
+/// A fresh database on the test PostgreSQL server, dropped when the value goes away.
+final class FreshDatabase: Sendable {
+    let location: PostgresLocation
+    private let admin: PostgresSession
+    private let name: String
+
+    init() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["TICKET_LEDGER_TEST_POSTGRES"] else {
+            throw TestFailure("TICKET_LEDGER_TEST_POSTGRES is not set: run the tests with scripts/test")
+        }
+        let server = try PostgresLocation(url: url, environment: environment)
+        admin = PostgresSession(location: server, logger: Logger(label: "test-admin"))
+        name = "tl_http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try admin.runSQL("CREATE DATABASE \(name)", "create a test database")
+        var location = server
+        location.database = name
+        self.location = location
+    }
+
+    deinit {
+        _ = try? admin.runSQL("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", "drop a test database")
+        admin.close()
     }
 }
 
