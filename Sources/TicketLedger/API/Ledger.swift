@@ -110,6 +110,8 @@ public final class Ledger: LedgerReading {
         clock: any LedgerClock = SystemClock(), logger: Logger = Logger(label: "TicketLedger")
     ) throws(LedgerError) -> Ledger {
         let store = try PostgresStore.open(location, create: create, logger: logger)
+        var options = options
+        options.checkpoint = .everyBatch
         let ledger = try start(store, options: options, clock: clock, logger: logger)
         logger.debug("opened ticket store", metadata: ["store": "\(location)"])
         return ledger

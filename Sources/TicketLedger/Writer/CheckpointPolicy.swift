@@ -7,4 +7,10 @@ struct CheckpointPolicy: Sendable {
     /// After a checkpoint the overlay keeps its users as a cache of the `users` database, unless
     /// it holds more than this many.
     var cachedUsers = 262_144
+
+    /// The users projection written in every batch's own transaction: for a store several
+    /// hosts share (PostgreSQL). Each batch then finds every user current in the store (its
+    /// read-ahead fetches them), instead of replaying the other hosts' events since its last
+    /// batch into its overlay while it holds the head's lock.
+    static let everyBatch = CheckpointPolicy(users: 0, events: 0)
 }
