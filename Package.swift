@@ -58,6 +58,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -106,9 +107,30 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A Hummingbird app serving its own route and the exchange on one port, with the
+        // sweeper and the ledger's shutdown in its ServiceGroup: built with the package, run
+        // by TicketLedgerHTTPTests.EmbeddingTests.
+        .executableTarget(
+            name: "EmbeddedExchange",
+            dependencies: [
+                "TicketLedger",
+                "TicketLedgerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/EmbeddedExchange",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TicketLedgerTests",
-            dependencies: ["TicketLedger", "LMDB"],
+            dependencies: [
+                "TicketLedger", "LMDB",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             // A store written by an earlier build (scripts/make-store-fixture); read by path.
             exclude: ["Fixtures"],
             swiftSettings: strictSettings

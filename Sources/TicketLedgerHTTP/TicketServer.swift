@@ -7,7 +7,7 @@ import ServiceLifecycle
 public import TicketLedger
 import UnixSignals
 
-/// The ticket exchange over HTTP: a Hummingbird application around an open ``Ledger``.
+/// The ticket exchange over HTTP: a Hummingbird application around an open `Ledger`.
 ///
 /// Routes:
 /// - `POST /oauth/app2wxapp/auth/:userPoolId` — the app's server exchanges a ticket, once,
@@ -49,7 +49,7 @@ public struct TicketServer: Sendable {
         /// something else runs `ticket-ledger expire`).
         public var sweepInterval: Duration?
         /// How long a consumed or expired ticket stays after its expiry before the sweeper
-        /// drops it (default ``Ledger/ticketGracePeriod``, 300 s; at most 30 days).
+        /// drops it (default `Ledger.ticketGracePeriod`, 300 s; at most 30 days).
         public var sweepGrace: Duration
         /// The most connections open at once (default 4,096). At the cap the server stops
         /// accepting; clients wait in the listen backlog until a connection closes. Keep it
@@ -114,6 +114,8 @@ public struct TicketServer: Sendable {
     /// A server around `ledger`, which must stay open while the server runs.
     ///
     /// - Parameters:
+    ///   - ledger: the open ledger the routes call; the server never closes it.
+    ///   - configuration: the address, keys and limits (``Configuration``).
     ///   - metrics: the registry `GET /metrics` emits (pass the one your process already
     ///     exports, or let the server make its own).
     ///   - logger: where the server logs, at `info` and below.
@@ -140,8 +142,9 @@ public struct TicketServer: Sendable {
             ledger: ledger, configuration: configuration, signer: TokenSigner(configuration),
             metrics: ServerMetrics(registry: metrics), logger: logger)
         let router = Router()
+        // On the router, not a group: unmatched requests are counted too.
         router.add(middleware: RequestMetricsMiddleware(metrics: routes.metrics))
-        routes.register(on: router)
+        routes.register(on: router, Set(TicketRoutes.Route.allCases))
         return Application(
             router: router,
             server: .http1(configuration: .init(
@@ -164,7 +167,9 @@ public struct TicketServer: Sendable {
 
     /// Runs the server (and, when ``Configuration/sweepInterval`` is set, the sweeper) until
     /// SIGTERM or SIGINT, then shuts down gracefully: it stops accepting connections and lets
-    /// in-flight requests (and their commits) finish.
+    /// in-flight requests (and their commits) finish. It does not close the ledger; to have
+    /// it closed at shutdown, run ``makeApplication(onServerRunning:)`` in your own
+    /// `ServiceGroup` after a `LedgerService`.
     ///
     /// - Parameter onServerRunning: called once the server listens, with the bound port.
     public func run(onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) async throws {

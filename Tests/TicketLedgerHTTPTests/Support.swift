@@ -34,9 +34,9 @@ struct LiveServer: Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let clock = ManualClock(epoch)
-        let ledger = try Ledger.open(store ?? .directory(root + "/store"), create: true, options: .init(durability: .none), clock: clock)
+        let ledger = try await Ledger.open(store ?? .directory(root + "/store"), create: true, options: .init(durability: .none), clock: clock)
         defer { ledger.close() }
-        try ledger.configurePool(
+        try await ledger.configurePool(
             try PoolID("app1"), policy: PoolPolicy(secretRequired: secretRequired), secret: secretRequired ? poolSecret : nil)
 
         let server = try TicketServer(
