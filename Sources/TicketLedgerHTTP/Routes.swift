@@ -91,7 +91,7 @@ struct Routes: Sendable {
             switch outcome {
             case .redeemed(let document):
                 metrics.exchanged(.redeemed)
-                let token = signer.sign(user: document.id, pool: pool, at: document.lastLogin)
+                let token = signer.sign(user: document.id, unionid: document.unionid, pool: pool, at: document.lastLogin)
                 let success = ExchangeSuccess(document: document, token: token.text, tokenExpiredAt: token.expiresAt.iso8601)
                 response = jsonBytes(.ok, success.json())
             case .rejected(let rejection):

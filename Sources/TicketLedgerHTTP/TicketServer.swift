@@ -60,6 +60,13 @@ public struct TicketServer: Sendable {
         /// bytes). `nil` (the default) serves the metrics to anyone who can reach the port:
         /// they include login counts, so set a key when the port is reachable by others.
         public var metricsKey: String?
+        /// The `kid` header of the tokens, naming the token key for key rotation (1–64
+        /// printable ASCII characters). `nil` (the default): the first 8 bytes of SHA-256 of
+        /// the token key, in hexadecimal.
+        public var tokenKeyID: String?
+
+        /// The `kid` the tokens carry: ``tokenKeyID``, or the one derived from the token key.
+        public var effectiveTokenKeyID: String { tokenKeyID ?? TokenSigner.keyID(for: tokenKey) }
 
         /// A configuration; see each property for its default.
         public init(
@@ -67,7 +74,7 @@ public struct TicketServer: Sendable {
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
             bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
             sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod,
-            maxConnections: Int = 4096, metricsKey: String? = nil
+            maxConnections: Int = 4096, metricsKey: String? = nil, tokenKeyID: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -81,6 +88,7 @@ public struct TicketServer: Sendable {
             self.sweepGrace = sweepGrace
             self.maxConnections = maxConnections
             self.metricsKey = metricsKey
+            self.tokenKeyID = tokenKeyID
         }
 
         /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces:
@@ -100,6 +108,9 @@ public struct TicketServer: Sendable {
             }
             guard maxConnections >= 1 else { throw .invalid("connection limit", "must be at least 1") }
             if let metricsKey, metricsKey.utf8.count < 16 { throw .invalid("metrics key", "must be at least 16 bytes") }
+            if let tokenKeyID, !(1...64).contains(tokenKeyID.utf8.count) || tokenKeyID.utf8.contains(where: { !(0x21...0x7E).contains($0) }) {
+                throw .invalid("token key id", "must be 1 to 64 printable ASCII characters, no spaces")
+            }
         }
     }
 
