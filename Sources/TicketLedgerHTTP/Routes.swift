@@ -59,6 +59,11 @@ struct Routes: Sendable {
                     status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
             }
         }
+        if which.contains(.openAPI) {
+            router.get("/openapi.yaml") { _, _ in
+                form(.ok, OpenAPIDocument.yaml, contentType: "application/yaml")
+            }
+        }
     }
 
     // MARK: - POST /oauth/app2wxapp/auth/:userPoolId

@@ -34,6 +34,8 @@ public struct TicketRoutes: Sendable {
         case health
         /// `GET /metrics`: the registry's Prometheus text.
         case metrics
+        /// `GET /openapi.yaml`: the OpenAPI 3.1 document of these routes.
+        case openAPI
     }
 
     let routes: Routes
