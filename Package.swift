@@ -190,3 +190,9 @@ if ProcessInfo.processInfo.environment["TICKET_LEDGER_FUZZ"] == "1" {
             path: "Fuzz/TicketLedgerFuzz"
         ))
 }
+
+// The DocC plugin (scripts/docs) is part of the package only when TICKET_LEDGER_DOCS=1 is set:
+//     TICKET_LEDGER_DOCS=1 swift package generate-documentation --target TicketLedger
+if ProcessInfo.processInfo.environment["TICKET_LEDGER_DOCS"] == "1" {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}
