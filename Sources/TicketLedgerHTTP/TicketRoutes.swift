@@ -23,6 +23,9 @@ public import TicketLedger
 ///
 /// Of the configuration, the keys, the token lifetime, the body limit and timeout and the
 /// metrics key apply; the host, port, connection limits and sweeper are your application's.
+/// So is tracing: when your router has Hummingbird's `TracingMiddleware`, give it
+/// `redactingQueryParameters: ["ticket"]` (as ``TicketServer`` does), since the exchange
+/// accepts the ticket as a query parameter and a trace must never carry one.
 public struct TicketRoutes: Sendable {
     /// A route this package serves.
     public enum Route: String, Sendable, Hashable, CaseIterable {

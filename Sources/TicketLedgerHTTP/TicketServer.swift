@@ -153,6 +153,9 @@ public struct TicketServer: Sendable {
             ledger: ledger, configuration: configuration, signer: TokenSigner(configuration),
             metrics: ServerMetrics(registry: metrics), logger: logger)
         let router = Router()
+        // A span per request (a no-op unless a tracer is bootstrapped), with the query's
+        // ticket redacted: traces must never carry a ticket.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["ticket"]))
         // On the router, not a group: unmatched requests are counted too.
         router.add(middleware: RequestMetricsMiddleware(metrics: routes.metrics))
         routes.register(on: router, Set(TicketRoutes.Route.allCases))
