@@ -21,7 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // 3.x and 4.x both build this package: an app on jwt-kit 5.8 (vapor/jwt 5) needs crypto 4.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // The PostgreSQL store (Storage/Postgres).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -32,10 +33,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // A span per batch commit; a no-op unless the app bootstraps a tracer.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         // The HTTP request and response parts a connection handler sees (already Hummingbird's).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         // The HTTP tests' client only.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The HTTP tests only: a JWT library that is not ours verifies the exchange's tokens.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // The only place that touches C: the system liblmdb, through pkg-config `lmdb`.
@@ -57,6 +62,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,12 +109,35 @@ let package = Package(
                 "TicketLedgerHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // A Hummingbird app serving its own route and the exchange on one port, with the
+        // sweeper and the ledger's shutdown in its ServiceGroup: built with the package, run
+        // by TicketLedgerHTTPTests.EmbeddingTests.
+        .executableTarget(
+            name: "EmbeddedExchange",
+            dependencies: [
+                "TicketLedger",
+                "TicketLedgerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/EmbeddedExchange",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "TicketLedgerTests",
-            dependencies: ["TicketLedger", "LMDB"],
+            dependencies: [
+                "TicketLedger", "LMDB",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             // A store written by an earlier build (scripts/make-store-fixture); read by path.
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
@@ -123,6 +153,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),
@@ -158,4 +191,10 @@ if ProcessInfo.processInfo.environment["TICKET_LEDGER_FUZZ"] == "1" {
             dependencies: ["TicketLedger"],
             path: "Fuzz/TicketLedgerFuzz"
         ))
+}
+
+// The DocC plugin (scripts/docs) is part of the package only when TICKET_LEDGER_DOCS=1 is set:
+//     TICKET_LEDGER_DOCS=1 swift package generate-documentation --target TicketLedger
+if ProcessInfo.processInfo.environment["TICKET_LEDGER_DOCS"] == "1" {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
 }

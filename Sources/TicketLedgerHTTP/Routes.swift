@@ -30,25 +30,39 @@ struct Routes: Sendable {
         self.metricsKeyDigest = configuration.metricsKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/oauth/app2wxapp/auth/:userPoolId") { request, context in
-            await exchange(request, pool: context.parameters.get("userPoolId") ?? "")
-        }
-        router.post("/tickets") { request, _ in
-            await issue(request)
-        }
-        router.get("/healthz") { _, _ in
-            await health()
-        }
-        router.get("/metrics") { request, _ in
-            if let metricsKeyDigest, !authorized(request, digest: metricsKeyDigest) {
-                return failure(APIFailure(
-                    status: .unauthorized, code: "unauthorized", message: "the metrics need the metrics key as 'Authorization: Bearer …'"))
+    /// Adds the `which` routes to `router` (any request context).
+    func register<R: RouterMethods>(on router: R, _ which: Set<TicketRoutes.Route>) {
+        if which.contains(.exchange) {
+            router.post("/oauth/app2wxapp/auth/:userPoolId") { request, context in
+                await exchange(request, pool: context.parameters.get("userPoolId") ?? "")
             }
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(
-                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+        if which.contains(.issue) {
+            router.post("/tickets") { request, _ in
+                await issue(request)
+            }
+        }
+        if which.contains(.health) {
+            router.get("/healthz") { _, _ in
+                await health()
+            }
+        }
+        if which.contains(.metrics) {
+            router.get("/metrics") { request, _ in
+                if let metricsKeyDigest, !authorized(request, digest: metricsKeyDigest) {
+                    return failure(APIFailure(
+                        status: .unauthorized, code: "unauthorized", message: "the metrics need the metrics key as 'Authorization: Bearer …'"))
+                }
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(
+                    status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+            }
+        }
+        if which.contains(.openAPI) {
+            router.get("/openapi.yaml") { _, _ in
+                form(.ok, OpenAPIDocument.yaml, contentType: "application/yaml")
+            }
         }
     }
 
@@ -82,7 +96,7 @@ struct Routes: Sendable {
             switch outcome {
             case .redeemed(let document):
                 metrics.exchanged(.redeemed)
-                let token = signer.sign(user: document.id, pool: pool, at: document.lastLogin)
+                let token = signer.sign(user: document.id, unionid: document.unionid, pool: pool, at: document.lastLogin)
                 let success = ExchangeSuccess(document: document, token: token.text, tokenExpiredAt: token.expiresAt.iso8601)
                 response = jsonBytes(.ok, success.json())
             case .rejected(let rejection):

@@ -26,11 +26,7 @@ struct ServerMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-            .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1),
-        ]
+        let factory = TicketServer.metricsFactory(registry)
         self.factory = factory
         exchangeDuration = CoreMetrics.Timer(label: "ticket_exchange_duration_seconds", factory: factory)
         issued = CoreMetrics.Counter(label: "tickets_issued_total", factory: factory)

@@ -7,7 +7,7 @@ import ServiceLifecycle
 public import TicketLedger
 import UnixSignals
 
-/// The ticket exchange over HTTP: a Hummingbird application around an open ``Ledger``.
+/// The ticket exchange over HTTP: a Hummingbird application around an open `Ledger`.
 ///
 /// Routes:
 /// - `POST /oauth/app2wxapp/auth/:userPoolId` — the app's server exchanges a ticket, once,
@@ -49,7 +49,7 @@ public struct TicketServer: Sendable {
         /// something else runs `ticket-ledger expire`).
         public var sweepInterval: Duration?
         /// How long a consumed or expired ticket stays after its expiry before the sweeper
-        /// drops it (default ``Ledger/ticketGracePeriod``, 300 s; at most 30 days).
+        /// drops it (default `Ledger.ticketGracePeriod`, 300 s; at most 30 days).
         public var sweepGrace: Duration
         /// The most connections open at once (default 4,096). At the cap the server stops
         /// accepting; clients wait in the listen backlog until a connection closes. Keep it
@@ -60,6 +60,13 @@ public struct TicketServer: Sendable {
         /// bytes). `nil` (the default) serves the metrics to anyone who can reach the port:
         /// they include login counts, so set a key when the port is reachable by others.
         public var metricsKey: String?
+        /// The `kid` header of the tokens, naming the token key for key rotation (1–64
+        /// printable ASCII characters). `nil` (the default): the first 8 bytes of SHA-256 of
+        /// the token key, in hexadecimal.
+        public var tokenKeyID: String?
+
+        /// The `kid` the tokens carry: ``tokenKeyID``, or the one derived from the token key.
+        public var effectiveTokenKeyID: String { tokenKeyID ?? TokenSigner.keyID(for: tokenKey) }
 
         /// A configuration; see each property for its default.
         public init(
@@ -67,7 +74,7 @@ public struct TicketServer: Sendable {
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
             bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
             sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod,
-            maxConnections: Int = 4096, metricsKey: String? = nil
+            maxConnections: Int = 4096, metricsKey: String? = nil, tokenKeyID: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -81,6 +88,7 @@ public struct TicketServer: Sendable {
             self.sweepGrace = sweepGrace
             self.maxConnections = maxConnections
             self.metricsKey = metricsKey
+            self.tokenKeyID = tokenKeyID
         }
 
         /// Checks the bounds that ``TicketServer/init(ledger:configuration:metrics:logger:)`` enforces:
@@ -100,6 +108,9 @@ public struct TicketServer: Sendable {
             }
             guard maxConnections >= 1 else { throw .invalid("connection limit", "must be at least 1") }
             if let metricsKey, metricsKey.utf8.count < 16 { throw .invalid("metrics key", "must be at least 16 bytes") }
+            if let tokenKeyID, !(1...64).contains(tokenKeyID.utf8.count) || tokenKeyID.utf8.contains(where: { !(0x21...0x7E).contains($0) }) {
+                throw .invalid("token key id", "must be 1 to 64 printable ASCII characters, no spaces")
+            }
         }
     }
 
@@ -114,6 +125,8 @@ public struct TicketServer: Sendable {
     /// A server around `ledger`, which must stay open while the server runs.
     ///
     /// - Parameters:
+    ///   - ledger: the open ledger the routes call; the server never closes it.
+    ///   - configuration: the address, keys and limits (``Configuration``).
     ///   - metrics: the registry `GET /metrics` emits (pass the one your process already
     ///     exports, or let the server make its own).
     ///   - logger: where the server logs, at `info` and below.
@@ -140,8 +153,12 @@ public struct TicketServer: Sendable {
             ledger: ledger, configuration: configuration, signer: TokenSigner(configuration),
             metrics: ServerMetrics(registry: metrics), logger: logger)
         let router = Router()
+        // A span per request (a no-op unless a tracer is bootstrapped), with the query's
+        // ticket redacted: traces must never carry a ticket.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["ticket"]))
+        // On the router, not a group: unmatched requests are counted too.
         router.add(middleware: RequestMetricsMiddleware(metrics: routes.metrics))
-        routes.register(on: router)
+        routes.register(on: router, Set(TicketRoutes.Route.allCases))
         return Application(
             router: router,
             server: .http1(configuration: .init(
@@ -164,7 +181,9 @@ public struct TicketServer: Sendable {
 
     /// Runs the server (and, when ``Configuration/sweepInterval`` is set, the sweeper) until
     /// SIGTERM or SIGINT, then shuts down gracefully: it stops accepting connections and lets
-    /// in-flight requests (and their commits) finish.
+    /// in-flight requests (and their commits) finish. It does not close the ledger; to have
+    /// it closed at shutdown, run ``makeApplication(onServerRunning:)`` in your own
+    /// `ServiceGroup` after a `LedgerService`.
     ///
     /// - Parameter onServerRunning: called once the server listens, with the bound port.
     public func run(onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) async throws {

@@ -1,27 +1,40 @@
 import Crypto
 import TicketLedger
 
-/// Signs the exchange's tokens: compact JWS, HS256 (HMAC-SHA256 with the server's key),
-/// claims `sub` (the user id), `pool`, `iat` and `exp` (seconds since 1970).
+/// Signs the exchange's tokens: compact JWS, HS256 (HMAC-SHA256 with the server's key), a
+/// `kid` header naming the key, claims `sub` (the user id), `pool`, `iat` and `exp` (seconds
+/// since 1970), and the product's own claim `data: {id, unionid, clientId}` (`clientId` is
+/// the pool), so a backend written for the product's token reads ours.
 struct TokenSigner: Sendable {
     /// The HMAC key's bytes (`SymmetricKey` is not `Sendable` in this swift-crypto).
     let key: [UInt8]
     let lifetimeSeconds: Int64
+    /// The protected header, base64url-encoded.
+    let header: [UInt8]
 
     init(_ configuration: TicketServer.Configuration) {
         key = Array(configuration.tokenKey.utf8)
         lifetimeSeconds = max(1, configuration.tokenLifetime.components.seconds)
+        header = Self.header(keyID: configuration.effectiveTokenKeyID)
+    }
+
+    /// The default key id: the first 8 bytes of SHA-256 of the key, in hexadecimal. It names
+    /// the key without revealing it (a 64-bit prefix of the hash of a key of 32 bytes or more).
+    static func keyID(for key: String) -> String {
+        SHA256.hash(data: Array(key.utf8)).prefix(8).map { byte in
+            String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]], as: UTF8.self)
+        }.joined()
     }
 
     /// A token for `user` in `pool` issued at `moment` (the consume time; now when absent).
     ///
     /// Written by hand, not with `JSONEncoder` and Foundation's string replacing: on the
     /// exchange's hot path those were an eighth of the server's CPU (perf, `Benchmarks/http`).
-    func sign(user: String, pool: PoolID, at moment: Timestamp?) -> (text: String, expiresAt: Timestamp) {
+    func sign(user: String, unionid: String, pool: PoolID, at moment: Timestamp?) -> (text: String, expiresAt: Timestamp) {
         let iat = (moment ?? SystemClock().now()).millisecondsSince1970 / 1000
         let exp = iat + lifetimeSeconds
-        let payload = Self.claimsJSON(sub: user, pool: pool.rawValue, iat: iat, exp: exp)
-        var signingInput = Self.header
+        let payload = Self.claimsJSON(sub: user, unionid: unionid, pool: pool.rawValue, iat: iat, exp: exp)
+        var signingInput = header
         signingInput.append(UInt8(ascii: "."))
         signingInput.append(contentsOf: base64URL(payload))
         let mac = HMAC<SHA256>.authenticationCode(for: signingInput, using: SymmetricKey(data: key))
@@ -31,11 +44,18 @@ struct TokenSigner: Sendable {
         return (String(decoding: token, as: UTF8.self), Timestamp(millisecondsSince1970: exp * 1000))
     }
 
-    /// The claims object with its keys sorted: `{"exp":…,"iat":…,"pool":"…","sub":"…"}`.
-    static func claimsJSON(sub: String, pool: String, iat: Int64, exp: Int64) -> [UInt8] {
+    /// The claims object with its keys sorted:
+    /// `{"data":{"id":"…","unionid":"…","clientId":"…"},"exp":…,"iat":…,"pool":"…","sub":"…"}`.
+    static func claimsJSON(sub: String, unionid: String, pool: String, iat: Int64, exp: Int64) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(48 + sub.utf8.count + pool.utf8.count)
-        out.append(contentsOf: #"{"exp":"#.utf8)
+        out.reserveCapacity(96 + 2 * sub.utf8.count + unionid.utf8.count + 2 * pool.utf8.count)
+        out.append(contentsOf: #"{"data":{"id":"#.utf8)
+        appendJSONString(sub, to: &out)
+        out.append(contentsOf: #","unionid":"#.utf8)
+        appendJSONString(unionid, to: &out)
+        out.append(contentsOf: #","clientId":"#.utf8)
+        appendJSONString(pool, to: &out)
+        out.append(contentsOf: #"},"exp":"#.utf8)
         out.append(contentsOf: String(exp).utf8)
         out.append(contentsOf: #","iat":"#.utf8)
         out.append(contentsOf: String(iat).utf8)
@@ -47,8 +67,13 @@ struct TokenSigner: Sendable {
         return out
     }
 
-    /// `{"alg":"HS256","typ":"JWT"}`, base64url-encoded.
-    static let header = base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+    /// `{"alg":"HS256","kid":"…","typ":"JWT"}`, base64url-encoded.
+    static func header(keyID: String) -> [UInt8] {
+        var json = Array(#"{"alg":"HS256","kid":"#.utf8)
+        appendJSONString(keyID, to: &json)
+        json.append(contentsOf: #","typ":"JWT"}"#.utf8)
+        return base64URL(json)
+    }
 }
 
 /// Appends `text` as a JSON string (RFC 8259 §7): quotes, backslashes and control characters

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Dispatch
+import CoreMetrics
 import Foundation
 import Logging
+import Prometheus
 import Synchronization
 import TicketLedger
 import TicketLedgerHTTP
@@ -87,13 +89,18 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError(
                 "--max-connections \(maxConnections) is over what the open file limit allows (\(files) less 64 kept for the store): lower it, or raise the hard limit (ulimit -Hn)")
         }
+        // The ledger's own metrics (commit seconds, batch sizes, redemptions by outcome) go to
+        // the registry GET /metrics emits: bootstrapped before the ledger makes its instruments.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(TicketServer.metricsFactory(registry))
         let options = Ledger.Options(durability: durability.durability)
         let location = try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment)
         let ledger = try Ledger.open(location, create: true, options: options, logger: logger)
         defer { ledger.close() }
         let server: TicketServer
         do {
-            server = try TicketServer(ledger: ledger, configuration: try serverConfiguration(openFiles: files), logger: logger)
+            server = try TicketServer(
+                ledger: ledger, configuration: try serverConfiguration(openFiles: files), metrics: registry, logger: logger)
         } catch let error as ServerConfigurationError {
             throw ValidationError(error.description)
         }

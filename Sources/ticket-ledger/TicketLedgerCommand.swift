@@ -22,6 +22,7 @@ struct TicketLedgerCommand: ParsableCommand {
               T=$(ticket-ledger issue ./store --pool app1 --user u1 --ip 192.168.0.106)
               ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
             """,
+        version: TicketLedgerVersion.current,
         subcommands: [
             PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, AuditCommand.self,
             DigestCommand.self, InspectCommand.self, ExportCommand.self, RebuildCommand.self, BackupCommand.self, BenchCommand.self,

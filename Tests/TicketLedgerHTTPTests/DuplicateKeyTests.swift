@@ -25,7 +25,7 @@ struct DuplicateKeyTests {
                 #expect(reply.json["code"] as? String == "malformed", "\(body)")
             }
             let locator = try #require(Ticket(ticket)?.locator)
-            #expect(try server.ledger.ticketState(locator)?.status == .issued)
+            #expect(try await server.ledger.ticketState(locator)?.status == .issued)
             // Other duplicate keys, nested or not, are no one's business; the exchange still works.
             let fine = try await server.send(
                 .POST, "/oauth/app2wxapp/auth/app1",

@@ -84,9 +84,9 @@ struct HostKillTests {
         let pool = try PoolID("app1")
         var texts: [String] = []
         do {
-            let ledger = try Ledger.open(.postgres(location), create: true)
+            let ledger = try await Ledger.open(.postgres(location), create: true)
             defer { ledger.close() }
-            try ledger.configurePool(pool, policy: PoolPolicy(ticketLifetime: .seconds(3_600)), secret: poolSecret)
+            try await ledger.configurePool(pool, policy: PoolPolicy(ticketLifetime: .seconds(3_600)), secret: poolSecret)
             for i in 0..<Self.tickets {
                 texts.append(try await ledger.issueTicket(IssueRequest(pool: pool, user: try UserID("u\(i % 40)"))).ticket.text)
             }
@@ -149,7 +149,7 @@ struct HostKillTests {
         let answeredByB = statuses.filter { $0[1] != 0 }.count
         #expect(answeredByB == texts.count, "B left \(texts.count - answeredByB) exchanges unanswered")
         #expect(statuses.filter { $0[0] == -1 }.count >= Self.tickets / 2, "A was killed too late")
-        let ledger = try Ledger.open(.postgres(location))
+        let ledger = try await Ledger.open(.postgres(location))
         defer { ledger.close() }
         var acknowledged = 0
         for (i, pair) in statuses.enumerated() {
@@ -157,14 +157,14 @@ struct HostKillTests {
             #expect(wins <= 1, "ticket \(i) was paid out \(wins) times: \(pair)")
             #expect([-1, 0, 200, 410].contains(pair[0]) && [200, 410].contains(pair[1]), "ticket \(i): \(pair)")
             let locator = try #require(Ticket(texts[i])).locator
-            let state = try ledger.ticketState(locator)
+            let state = try await ledger.ticketState(locator)
             if wins == 1 {
                 acknowledged += 1
                 #expect(state?.status == .consumed, "ticket \(i) was answered 200 but is \(String(describing: state?.status))")
             }
         }
         #expect(acknowledged >= texts.count - 16, "only \(acknowledged) of \(texts.count) tickets were exchanged")
-        let audit = try ledger.audit()
+        let audit = try await ledger.audit()
         #expect(audit.ok, "\(audit.findings)")
     }
 }

@@ -46,13 +46,13 @@ struct ServerTests {
         try await LiveServer.with(kind: kind) { server in
             let ticket = try await server.issue()
             #expect(try await server.exchange(ticket).status == 200)
-            let before = try server.ledger.head().sequence
+            let before = try await server.ledger.head().sequence
             let again = try await server.exchange(ticket)
             #expect(again.status == 410)
             #expect(again.json["code"] as? String == "alreadyConsumed")
-            #expect(try server.ledger.head().sequence == before + 1, "the replay appended its RedemptionRejected")
+            #expect(try await server.ledger.head().sequence == before + 1, "the replay appended its RedemptionRejected")
             let locator = try #require(Ticket(ticket)?.locator)
-            #expect(try server.ledger.ticketState(locator)?.status == .consumed)
+            #expect(try await server.ledger.ticketState(locator)?.status == .consumed)
         }
     }
 
@@ -142,7 +142,7 @@ struct ServerTests {
             #expect(statuses.count == 50)
             #expect(statuses.filter { $0 == 200 }.count == 1)
             #expect(statuses.filter { $0 == 410 }.count == 49)
-            #expect(try server.ledger.userDocument(pool: try PoolID("app1"), user: try UserID("u1"))?.loginsCount == 1)
+            #expect(try await server.ledger.userDocument(pool: try PoolID("app1"), user: try UserID("u1"))?.loginsCount == 1)
         }
     }
 
@@ -233,10 +233,10 @@ struct ServerTests {
             #expect(try await server.ledger.redeem(ticket: consumed.ticket.text, pool: pool, secret: poolSecret).document != nil)
             server.clock.advance(by: .seconds(121))
             try await waitUntil { try server.ledger.ticketState(due.ticket.locator)?.status == .expired }
-            #expect(try server.ledger.ticketState(consumed.ticket.locator)?.status == .consumed)  // in its grace period
+            #expect(try await server.ledger.ticketState(consumed.ticket.locator)?.status == .consumed)  // in its grace period
             server.clock.advance(by: .seconds(10))
             try await waitUntil { try server.ledger.ticketState(consumed.ticket.locator) == nil }
-            #expect(try server.ledger.ticketState(due.ticket.locator) == nil)
+            #expect(try await server.ledger.ticketState(due.ticket.locator) == nil)
         }
     }
 }

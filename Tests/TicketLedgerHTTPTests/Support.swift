@@ -39,9 +39,9 @@ struct LiveServer: Sendable {
         defer { withExtendedLifetime(database) {} }  // dropped only after the ledger closes
         let store = store ?? database.map { .postgres($0.location) }
         let clock = ManualClock(epoch)
-        let ledger = try Ledger.open(store ?? .directory(root + "/store"), create: true, options: .init(durability: .none), clock: clock)
+        let ledger = try await Ledger.open(store ?? .directory(root + "/store"), create: true, options: .init(durability: .none), clock: clock)
         defer { ledger.close() }
-        try ledger.configurePool(
+        try await ledger.configurePool(
             try PoolID("app1"), policy: PoolPolicy(secretRequired: secretRequired), secret: secretRequired ? poolSecret : nil)
 
         let server = try TicketServer(

@@ -8,13 +8,17 @@ struct TokenSignerTests {
     @Test("claims JSON parses back to the same strings, whatever they hold",
           arguments: ["u1", "quote\"and\\backslash", "line\nbreak\ttab\r", "\u{01}\u{1F}control", "用户/ñ/😀", ""])
     func claims(_ text: String) throws {
-        let json = TokenSigner.claimsJSON(sub: text, pool: "pool-" + text, iat: 1_795_305_600, exp: 1_795_312_800)
+        let json = TokenSigner.claimsJSON(sub: text, unionid: "union-" + text, pool: "pool-" + text, iat: 1_795_305_600, exp: 1_795_312_800)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+        let data = try #require(object["data"] as? [String: Any])
+        #expect(data["id"] as? String == text)
+        #expect(data["unionid"] as? String == "union-" + text)
+        #expect(data["clientId"] as? String == "pool-" + text)
         #expect(object["sub"] as? String == text)
         #expect(object["pool"] as? String == "pool-" + text)
         #expect(object["iat"] as? Int == 1_795_305_600)
         #expect(object["exp"] as? Int == 1_795_312_800)
-        #expect(String(decoding: json, as: UTF8.self).hasPrefix(#"{"exp":1795312800,"iat":1795305600,"pool":"#))
+        #expect(String(decoding: json, as: UTF8.self).contains(#"},"exp":1795312800,"iat":1795305600,"pool":"#))
     }
 
     @Test("base64url equals Foundation's base64 with the URL alphabet and no padding, for every length mod 3")

@@ -176,7 +176,7 @@ struct RedeemTests {
             }
         }
         #expect(wins.count == 100 && wins.values.allSatisfy { $0 == 1 }, "\(wins.values.sorted())")
-        #expect(try ledger.audit().ok)
+        #expect(try await ledger.audit().ok)
     }
 
     @Test("bad input is refused with its reason and writes no state: malformed text, a made-up ticket, another pool's ticket", arguments: StoreKind.all)

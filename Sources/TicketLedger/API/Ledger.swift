@@ -76,7 +76,9 @@ public final class Ledger: LedgerReading {
     /// Opens the store in directory `path`.
     ///
     /// - Parameters:
+    ///   - path: the store's directory.
     ///   - create: create the directory (and missing parents) and an empty store when there is none.
+    ///   - options: durability, the initial map size, group commit (``Options``).
     ///   - clock: where the time comes from (inject a ``ManualClock`` in tests).
     ///   - logger: where the ledger logs, at `info` and below. Tickets and secrets are never logged.
     /// - Throws: ``LedgerError`` when the directory is missing (``LedgerError/storeNotFound(path:)``),
@@ -102,6 +104,8 @@ public final class Ledger: LedgerReading {
     ///   - create: create the schema when the database has none (as `ticket-ledger migrate`).
     ///   - options: `maxBatch` and `groupCommit` apply; durability is the server's
     ///     (`synchronous_commit`), and the map size does not apply.
+    ///   - clock: where the time comes from.
+    ///   - logger: where the ledger logs, at `info` and below; never the password.
     /// - Throws: ``LedgerError/storeUnavailable(path:reason:)`` when the database cannot be
     ///   reached, ``LedgerError/notAStore(path:reason:)`` when it holds no schema (without
     ///   `create`), ``LedgerError/newerFormat(path:found:supported:)`` for a newer schema.
@@ -173,6 +177,10 @@ public final class Ledger: LedgerReading {
     ///   none is given; ``LedgerError/invalidArgument(_:_:)`` for a lifetime outside 1 s…1 day.
     public func configurePool(_ pool: PoolID, policy: PoolPolicy = PoolPolicy(), secret: String?) throws(LedgerError) {
         _ = try submit(.configurePool(pool, policy, secret: secret)).get()
+        logPoolConfigured(pool, policy)
+    }
+
+    func logPoolConfigured(_ pool: PoolID, _ policy: PoolPolicy) {
         writer.logger.info("pool configured", metadata: [
             "pool": "\(pool)", "lifetime_s": "\(policy.ticketLifetime.wholeMilliseconds / 1000)",
             "secret_required": "\(policy.secretRequired)",
@@ -189,7 +197,7 @@ public final class Ledger: LedgerReading {
         return issued
     }
 
-    /// Issues a ticket, suspending instead of blocking; see ``issueTicket(_:)``.
+    /// Issues a ticket, suspending instead of blocking; see `issueTicket(_:)`.
     public func issueTicket(_ request: IssueRequest) async throws(LedgerError) -> IssuedTicket {
         guard case .issued(let issued) = try await submit(try Self.issueCommand(request)).get() else { throw Self.mismatch }
         return issued
@@ -209,7 +217,7 @@ public final class Ledger: LedgerReading {
         return redemption.outcome
     }
 
-    /// Redeems a ticket, suspending instead of blocking; see ``redeem(ticket:pool:secret:)``.
+    /// Redeems a ticket, suspending instead of blocking; see `redeem(ticket:pool:secret:)`.
     public func redeem(ticket: String, pool: PoolID, secret: String?) async throws(LedgerError) -> RedemptionOutcome {
         guard case .redeemed(let redemption) = try await submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
             throw Self.mismatch
@@ -226,13 +234,13 @@ public final class Ledger: LedgerReading {
     ///   - grace: how long a settled ticket stays after its `expiresAt`, so that a replayed
     ///     ticket is told `alreadyConsumed` rather than `unknown` (default
     ///     ``ticketGracePeriod``, 300 s; at most 30 days).
-    /// - Returns: how many tickets it expired (``sweep(limit:grace:)`` also says how many it dropped).
+    /// - Returns: how many tickets it expired (`sweep(limit:grace:)` also says how many it dropped).
     /// - Throws: ``LedgerError/invalidArgument(_:_:)`` for a grace period below zero or over 30 days.
     public func expireDue(limit: Int = 10_000, grace: Duration = Ledger.ticketGracePeriod) throws(LedgerError) -> Int {
         try sweep(limit: limit, grace: grace).expired
     }
 
-    /// Expires due tickets and drops settled ones past `grace`, as ``expireDue(limit:grace:)``
+    /// Expires due tickets and drops settled ones past `grace`, as `expireDue(limit:grace:)`
     /// does, and reports both counts.
     ///
     /// - Throws: ``LedgerError/invalidArgument(_:_:)`` for a grace period below zero or over 30 days.
@@ -241,10 +249,14 @@ public final class Ledger: LedgerReading {
             throw .invalidArgument("grace", "must be between 0 and 30 days")
         }
         guard case .swept(let report) = try submit(.expireDue(limit: max(0, limit), grace: grace)).get() else { throw Self.mismatch }
+        logSwept(report)
+        return report
+    }
+
+    func logSwept(_ report: SweepReport) {
         if report.expired > 0 || report.purged > 0 {
             writer.logger.info("swept tickets", metadata: ["expired": "\(report.expired)", "purged": "\(report.purged)"])
         }
-        return report
     }
 
     /// Issues many tickets at once: they are queued together, so they share few batches.
@@ -268,7 +280,7 @@ public final class Ledger: LedgerReading {
     /// How many write batches the ledger has committed, and the commands in them, since it opened.
     public var writeStatistics: WriteStatistics { writer.statistics() }
 
-    private static let mismatch = LedgerError.storage(path: "", operation: "reply", message: "the writer answered a different command")
+    static let mismatch = LedgerError.storage(path: "", operation: "reply", message: "the writer answered a different command")
 
     private static func issueCommand(_ request: IssueRequest) throws(LedgerError) -> Command {
         try request.profile.validate()
@@ -325,7 +337,7 @@ public final class Ledger: LedgerReading {
         return slot.wait()
     }
 
-    private func submit(_ command: Command) async throws(LedgerError) -> Result<Reply, LedgerError> {
+    func submit(_ command: Command) async throws(LedgerError) -> Result<Reply, LedgerError> {
         try checkOpen()
         let result: Result<Result<Reply, LedgerError>, LedgerError> = await withCheckedContinuation { continuation in
             guard let queue else {

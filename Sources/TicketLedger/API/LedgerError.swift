@@ -1,6 +1,6 @@
 /// Something the ledger could not do: what happened, to what, and why.
 ///
-/// Redemption rejections are not errors: ``Ledger/redeem(ticket:pool:secret:)`` returns them
+/// Redemption rejections are not errors: `Ledger/redeem(ticket:pool:secret:)` returns them
 /// as a ``RedemptionOutcome``. Errors are for bad arguments and for the store itself.
 public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An argument is out of bounds: which argument, and why.

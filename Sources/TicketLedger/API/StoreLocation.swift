@@ -26,8 +26,8 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Ledger {
-    /// Opens the store at `location`: ``open(at:create:options:clock:logger:)`` for a directory,
-    /// ``open(postgres:create:options:clock:logger:)`` for a PostgreSQL database.
+    /// Opens the store at `location`: `open(at:create:options:clock:logger:)` for a directory,
+    /// `open(postgres:create:options:clock:logger:)` for a PostgreSQL database.
     public static func open(
         _ location: StoreLocation, create: Bool = false, options: Options = Options(),
         clock: any LedgerClock = SystemClock(), logger: Logger = Logger(label: "TicketLedger")
@@ -39,7 +39,7 @@ extension Ledger {
     }
 }
 
-/// What ``Ledger/migrate(_:)`` found and left.
+/// What `Ledger/migrate(_:)` found and left.
 public struct MigrationReport: Sendable, Hashable, Encodable {
     /// The schema version the database held before (`nil`: none; it was created).
     public var before: Int?

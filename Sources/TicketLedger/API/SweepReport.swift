@@ -1,4 +1,4 @@
-/// What one sweep (``Ledger/sweep(limit:grace:)``) did: the tickets it expired and the settled
+/// What one sweep (`Ledger/sweep(limit:grace:)`) did: the tickets it expired and the settled
 /// ones it dropped.
 public struct SweepReport: Sendable, Hashable, Codable {
     /// Issued tickets past their expiry that it marked expired (`TicketExpired`).

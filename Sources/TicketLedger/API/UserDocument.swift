@@ -2,7 +2,10 @@
 /// field is a `String`, `""` when the issuer did not give it (never `null`: the product's
 /// clients decode strings). The embedding server adds `token` and `tokenExpiredAt`; the
 /// ledger does not.
-public struct UserDocument: Sendable, Hashable, Encodable {
+///
+/// `Codable`: it encodes to the product's JSON and decodes from it (a Vapor `Content` or a
+/// client's model can be this type).
+public struct UserDocument: Sendable, Hashable, Codable {
     public var id: String
     public var username: String
     public var nickname: String
@@ -79,5 +82,40 @@ public struct UserDocument: Sendable, Hashable, Encodable {
         try c.encode(lastLogin?.iso8601 ?? "", forKey: .lastLogin)
         try c.encode(lastIP, forKey: .lastIP)
         try c.encode(signedUp.iso8601, forKey: .signedUp)
+    }
+
+    /// Decodes the product's JSON, as ``encode(to:)`` writes it: times in ISO 8601 with
+    /// milliseconds (`lastLogin` `""` for a user never logged in).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        username = try c.decode(String.self, forKey: .username)
+        nickname = try c.decode(String.self, forKey: .nickname)
+        company = try c.decode(String.self, forKey: .company)
+        photo = try c.decode(String.self, forKey: .photo)
+        emailVerified = try c.decode(Bool.self, forKey: .emailVerified)
+        phone = try c.decode(String.self, forKey: .phone)
+        openid = try c.decode(String.self, forKey: .openid)
+        unionid = try c.decode(String.self, forKey: .unionid)
+        oauth = try c.decode(String.self, forKey: .oauth)
+        registerMethod = try c.decode(String.self, forKey: .registerMethod)
+        blocked = try c.decode(Bool.self, forKey: .blocked)
+        isDeleted = try c.decode(Bool.self, forKey: .isDeleted)
+        metadata = try c.decode(String.self, forKey: .metadata)
+        loginsCount = try c.decode(UInt64.self, forKey: .loginsCount)
+        let lastLoginText = try c.decode(String.self, forKey: .lastLogin)
+        if lastLoginText.isEmpty {
+            lastLogin = nil
+        } else {
+            guard let moment = Timestamp(iso8601: lastLoginText) else {
+                throw DecodingError.dataCorruptedError(forKey: .lastLogin, in: c, debugDescription: "not an ISO 8601 time with milliseconds")
+            }
+            lastLogin = moment
+        }
+        lastIP = try c.decode(String.self, forKey: .lastIP)
+        guard let signedUp = Timestamp(iso8601: try c.decode(String.self, forKey: .signedUp)) else {
+            throw DecodingError.dataCorruptedError(forKey: .signedUp, in: c, debugDescription: "not an ISO 8601 time with milliseconds")
+        }
+        self.signedUp = signedUp
     }
 }

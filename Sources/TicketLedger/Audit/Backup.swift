@@ -1,4 +1,4 @@
-/// What ``LedgerReading/backup(to:)`` wrote.
+/// What `LedgerReading/backup(to:)` wrote.
 public struct BackupReport: Sendable, Hashable, Encodable {
     /// The directory holding the copy.
     public var destination: String

@@ -14,7 +14,7 @@ struct OpenedStore: Sendable {
     }
 }
 
-/// The one way a store is opened: by ``Ledger/open(at:create:options:clock:logger:)`` to read
+/// The one way a store is opened: by `Ledger/open(at:create:options:clock:logger:)` to read
 /// and write, by ``LedgerReader/open(at:)`` and backups to read only (`MDB_RDONLY`: nothing is
 /// created or written, not even the layout).
 ///

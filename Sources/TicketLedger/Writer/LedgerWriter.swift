@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import Metrics
 import Synchronization
+import Tracing
 
 /// Runs batches: the writer thread's loop, and the one place write transactions are made.
 /// It reaches storage only through `Store` (``LedgerStore``).
@@ -71,6 +72,11 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
     /// A command the rules refuse fails alone; a store failure fails them all, with nothing applied.
     func runBatch(_ commands: [Command], forceCheckpoint: Bool = false) throws(LedgerError) -> [Result<Reply, LedgerError>] {
         let started = monotonicNanoseconds()
+        // A span per batch (a no-op unless the app bootstraps a tracer): its size, and the
+        // error when the store failed it.
+        let span = startSpan("ticket_ledger.batch", ofKind: .internal)
+        span.attributes["ticket_ledger.batch.size"] = commands.count
+        defer { span.end() }
         var changes: [UserKey: UserState] = [:]
         var range: (start: UInt64, end: UInt64) = (0, 0)
         var checkpointed = false
@@ -96,6 +102,7 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
                 "error": "\(failure)", "commands": "\(commands.count)",
             ])
             metrics.failedBatches.increment()
+            span.recordError(failure)
             throw failure
         }
         users.commit(changes, from: range.start, to: range.end, checkpointed: checkpointed, cachedUsers: checkpointPolicy.cachedUsers)

@@ -30,6 +30,28 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var description: String { iso8601 }
+
+    /// Parses the form ``iso8601`` writes, `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds);
+    /// `nil` for anything else.
+    public init?(iso8601 text: String) {
+        let b = Array(text.utf8)
+        guard b.count == 24, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A,
+              b[19] == 0x2E, b[23] == 0x5A else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for i in range {
+                guard (0x30...0x39).contains(b[i]) else { return nil }
+                value = value * 10 + Int64(b[i] - 0x30)
+            }
+            return value
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10), let h = number(11..<13),
+              let mi = number(14..<16), let s = number(17..<19), let ms = number(20..<23),
+              (1...12).contains(m), (1...31).contains(d), h < 24, mi < 60, s < 60 else { return nil }
+        let days = daysSince1970(year: y, month: m, day: d)
+        guard civilDate(daysSince1970: days) == (y, m, d) else { return nil }  // no 31 February
+        self.init(millisecondsSince1970: ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms)
+    }
 }
 
 extension Duration {
@@ -60,4 +82,14 @@ private func civilDate(daysSince1970 z0: Int64) -> (Int64, Int64, Int64) {
     let d = doy - (153 * mp + 2) / 5 + 1
     let m = mp < 10 ? mp + 3 : mp - 9
     return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+}
+
+/// Days since 1970-01-01 of a date of the proleptic Gregorian calendar (Howard Hinnant's algorithm).
+private func daysSince1970(year y0: Int64, month m: Int64, day d: Int64) -> Int64 {
+    let y = m <= 2 ? y0 - 1 : y0
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
 }

@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// The PostgreSQL schema of a store, versioned: `ticket_ledger_meta.schema` says which version
-/// a database holds; ``migrate(_:)`` creates or upgrades it, and a database newer than this
+/// a database holds; `migrate(_:)` creates or upgrades it, and a database newer than this
 /// build is refused as ``LedgerError/newerFormat(path:found:supported:)``.
 ///
 /// The tables hold what an LMDB store holds, in the same binary records:

@@ -1,13 +1,19 @@
-import Dispatch
 public import Logging
 public import ServiceLifecycle
-public import TicketLedger
 
-/// Expires due tickets and drops settled ones (``Ledger/expireDue(limit:grace:)``) every
+/// Expires due tickets and drops settled ones (`Ledger/sweep(limit:grace:)`) every
 /// `interval` while it runs, so a server left alone keeps its tickets projection and expiry
-/// index to the live tickets. ``TicketServer/run(onServerRunning:)`` runs one when
-/// ``TicketServer/Configuration/sweepInterval`` is set; to run the application in your own
-/// `ServiceGroup`, add ``TicketServer/makeSweeper()`` beside it.
+/// index to the live tickets. A swift-service-lifecycle `Service`: add it to your
+/// `ServiceGroup` beside your server (and a ``LedgerService``); it needs no HTTP framework.
+/// `TicketServer.run` runs one when its configuration's `sweepInterval` is set.
+///
+/// ```swift
+/// let group = ServiceGroup(configuration: .init(services: [
+///     .init(service: LedgerService(ledger: ledger)),
+///     .init(service: app),
+///     .init(service: Sweeper(ledger: ledger, interval: .seconds(30), logger: logger), successTerminationBehavior: .ignore),
+/// ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+/// ```
 ///
 /// It stops at graceful shutdown. A sweep that fails is logged and tried again at the next
 /// interval; the store's own refusals (expired tickets are refused whether swept or not)
@@ -46,21 +52,15 @@ public struct Sweeper: Service {
         }
     }
 
-    /// One sweep, on a Dispatch thread: `expireDue` blocks until its commit is durable, and
-    /// the concurrency pool must not block.
+    /// One sweep, through the ledger's `async` API: the task suspends until each commit is
+    /// durable, holding no thread of the cooperative pool.
     func sweep() async {
-        let (ledger, grace, logger) = (self.ledger, self.grace, self.logger)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                do {
-                    while try ledger.expireDue(limit: Self.limit, grace: grace) == Self.limit {}
-                } catch LedgerError.closed {
-                    // The ledger closed under us: the server is stopping.
-                } catch {
-                    logger.warning("sweeping expired tickets failed; trying again later", metadata: ["error": "\(error)"])
-                }
-                done.resume()
-            }
+        do {
+            while try await ledger.sweep(limit: Self.limit, grace: grace).expired == Self.limit {}
+        } catch LedgerError.closed {
+            // The ledger closed under us: the process is stopping.
+        } catch {
+            logger.warning("sweeping expired tickets failed; trying again later", metadata: ["error": "\(error)"])
         }
     }
 }
