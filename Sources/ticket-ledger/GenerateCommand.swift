@@ -11,7 +11,7 @@ struct GenerateCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Argument(help: "The store's directory (created when missing).") var dir: String
+    @Argument(help: "The store's directory (created when missing), or a postgres:// URL.") var dir: String
     @Option(help: "Stop once the log holds this many events (at least one per pool).") var events: UInt64 = 1_000_000
     @Option(help: "Distinct users.") var users: Int = 100_000
     @Option(help: "Pools.") var pools: Int = 4
@@ -26,7 +26,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let clock = ManualClock(Timestamp(millisecondsSince1970: 1_795_305_600_000))
         let ledger = try Ledger.open(
-            at: dir, create: true, options: .init(durability: .none, groupCommit: false), clock: clock,
+            try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment), create: true, options: .init(durability: .none, groupCommit: false), clock: clock,
             logger: Logger(label: "ticket-ledger"))
         defer { ledger.close() }
         try ledger.appendSyntheticLoad(events: events, pools: pools, users: users, secondsPerBatch: secondsPerBatch, clock: clock)

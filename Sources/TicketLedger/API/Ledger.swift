@@ -84,11 +84,16 @@ public final class Ledger: LedgerReading {
     /// - Throws: ``LedgerError`` when the directory is missing (``LedgerError/storeNotFound(path:)``),
     ///   holds something else (``LedgerError/notAStore(path:reason:)``), was written by a newer
     ///   version (``LedgerError/newerFormat(path:found:supported:)``), cannot be read, or is
-    ///   already open in this process.
+    ///   already open in this process; ``LedgerError/invalidArgument(_:_:)`` for a
+    ///   `postgres://` URL (open it as a ``StoreLocation``), which would otherwise be taken for
+    ///   a relative directory.
     public static func open(
         at path: String, create: Bool = false, options: Options = Options(),
         clock: any LedgerClock = SystemClock(), logger: Logger = Logger(label: "TicketLedger")
     ) throws(LedgerError) -> Ledger {
+        guard !PostgresLocation.isURL(path) else {
+            throw .invalidArgument("store", "'\(path)' is a PostgreSQL URL: open it with Ledger.open(_:) and a StoreLocation")
+        }
         let store = try LMDBStore.open(at: path, create: create, durability: options.durability, initialMapSize: options.initialMapSize)
         let ledger = try start(store, options: options, clock: clock, logger: logger)
         logger.debug("opened ticket store", metadata: ["path": "\(path)", "durability": "\(options.durability.rawValue)"])

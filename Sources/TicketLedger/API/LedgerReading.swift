@@ -33,13 +33,13 @@ public struct LedgerReadAccess: Sendable {
         }
     }
 
-    /// The LMDB store, for the reads only LMDB has; a clear error for another store.
+    /// The LMDB store, for what only LMDB has (tests look inside its files); a clear error for
+    /// another store.
     func lmdb(_ what: String) throws(LedgerError) -> StoreHandle {
         switch kind {
         case .lmdb(let handle): return handle
         case .postgres(let store):
-            throw .invalidArgument(
-                "store", "\(what) of a PostgreSQL store (\(store.path)) is not built yet")
+            throw .invalidArgument("store", "\(what) needs an LMDB store; \(store.path) is a PostgreSQL one")
         }
     }
 }
