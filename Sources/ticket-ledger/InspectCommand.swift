@@ -102,6 +102,7 @@ struct InspectCommand: ParsableCommand {
     private func detail(_ event: LedgerEvent) -> String {
         switch event {
         case .redemptionRejected(let e): " (\(e.reason.rawValue))"
+        case .refusalsCounted(let e): " (\(e.count) refusals)"
         case .ticketsPurged(let e): " (\(e.locators.count) tickets)"
         default: ""
         }

@@ -153,6 +153,29 @@ struct PostgresStoreTests {
         #expect(try ledger.redeem(ticket: tickets[0].ticket.text, pool: Self.pool, secret: secret).rejection?.reason == .unknown)
     }
 
+    @Test("one ticket's refusals: counted in its record, the first few logged, then one summary per 1,000 and one at the purge")
+    func refusalsBounded() throws {
+        let db = try TestPostgres.Database()
+        let clock = ManualClock(TempStore.epoch)
+        var ledger = try Self.open(db, clock: clock)
+        let ticket = try ledger.seed(pool: Self.pool, tickets: 1)[0]
+        let n = Rules.loggedRefusalsPerTicket + Rules.refusalsPerSummary + 5
+        for _ in 0..<n {
+            #expect(try ledger.redeem(ticket: ticket.ticket.text, pool: Self.pool, secret: "wrong").rejection?.reason == .secretMismatch)
+        }
+        ledger.close()
+        ledger = try Self.open(db, clock: clock, create: false)
+        defer { ledger.close() }
+        #expect(try ledger.ticketState(ticket.ticket.locator)?.refusals == n)
+        // 1 pool + 1 issue + the logged refusals + one summary, not n events.
+        #expect(try ledger.head().sequence == 2 + Rules.loggedRefusalsPerTicket + 1)
+        clock.advance(by: .seconds(120) + Ledger.ticketGracePeriod)
+        let sweep = try ledger.sweep()
+        #expect(sweep.expired == 1 && sweep.purged == 1)
+        // The expiry, the summary of the last 5, the purge.
+        #expect(try ledger.head().sequence == 2 + Rules.loggedRefusalsPerTicket + 1 + 3)
+    }
+
     @Test("the database refuses a second consume event of a ticket, whatever a writer does")
     func uniqueConsume() throws {
         let db = try TestPostgres.Database()

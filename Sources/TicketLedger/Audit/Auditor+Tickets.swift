@@ -1,9 +1,15 @@
 import LMDB
 
 extension Auditor {
-    static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
+    /// Compares the stored tickets, pools and expiry index with the replay; returns the
+    /// refusals the stored tickets count that the log has not summarised yet.
+    @discardableResult
+    static func compareTickets(
+        _ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList
+    ) throws -> UInt64 {
         // tickets
         var seen = 0
+        var unsummarised: UInt64 = 0
         var trimmer = ResidentPageTrimmer(environment: store.environment, blocksPerTrim: ResidentPageTrimmer.blocksPerScatteredTrim)
         defer { trimmer.trim() }
         try txn.forEachEntry(store.layout.tickets) { e in
@@ -14,6 +20,10 @@ extension Auditor {
             }
             if replay.ticketRecordMatches(sequence, e.value) {
                 seen += 1
+                // A record that matches byte for byte counts no refusals: neither may the log.
+                if replay.summarisedRefusals[sequence] != nil {
+                    checkRefusals(TicketLocator(sequence: sequence), counted: 0, replay: replay, at: head, findings: &findings)
+                }
                 return true
             }
             let locator = TicketLocator(sequence: sequence)
@@ -35,6 +45,8 @@ extension Auditor {
             if !fields.isEmpty {
                 findings.add(head, "projection-tickets", "ticket \(locator) differs from the replay in \(fields.joined(separator: ", "))")
             }
+            checkRefusals(locator, counted: stored.refusals, replay: replay, at: head, findings: &findings)
+            unsummarised += Rules.unsummarisedRefusals(count: stored.refusals)
             return true
         }
         if seen != replay.tickets.count {
@@ -99,6 +111,18 @@ extension Auditor {
             for due in missing where try txn.withValue(store.layout.due, key: due.key, { $0 == nil }) {
                 findings.add(head, "projection-due", "ticket \(TicketLocator(sequence: due.locator)) is missing from the expiry index")
             }
+        }
+        return unsummarised
+    }
+
+    /// "refusal-count": the refusals a stored ticket counts agree with the summaries the log
+    /// holds for it (``Rules/summarisedRefusals(count:)``). The count itself is the live path's,
+    /// not derived from the log, so this is what the audit can hold it to.
+    static func checkRefusals(_ locator: TicketLocator, counted: UInt64, replay: CompactReplay, at head: UInt64, findings: inout FindingList) {
+        let logged = replay.summarisedRefusals[locator.sequence] ?? 0
+        let expected = Rules.summarisedRefusals(count: counted)
+        if logged != expected {
+            findings.add(head, "refusal-count", "ticket \(locator) counts \(counted) refusals, so the log should summarise \(expected) of them, but it summarises \(logged)")
         }
     }
 

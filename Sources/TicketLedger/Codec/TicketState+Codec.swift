@@ -1,8 +1,11 @@
 /// How a `TicketState` is stored: its binary record (see `BinaryWriter`, `BinaryReader`).
+/// Version 1 is a ticket without counted refusals (every record before event format 3);
+/// version 2 adds ``TicketState/refusals`` (LEB128) at the end. A ticket never refused is
+/// still written as version 1, byte for byte as before.
 extension TicketState {
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 160)  // one allocation for typical ids and IPs (measured: 96 grew once)
-        w.u8(1)
+        w.u8(refusals == 0 ? 1 : 2)
         w.u8(status.code)
         w.string(pool.rawValue)
         w.string(user.rawValue)
@@ -12,12 +15,14 @@ extension TicketState {
         w.i64(expiredAt?.millisecondsSince1970 ?? .min)
         w.optionalString(ip?.text)
         w.digest(verifierDigest)
+        if refusals != 0 { w.varint(refusals) }
         return w.bytes
     }
 
     init(decoding bytes: UnsafeRawBufferPointer) throws(DecodingFailure) {
         var r = BinaryReader(bytes, what: "ticket record")
-        guard try r.u8() == 1 else { throw r.failure("unknown record version") }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw r.failure("unknown record version \(version)") }
         let code = try r.u8()
         guard let status = TicketStatus(code: code) else { throw r.failure("unknown ticket status \(code)") }
         self.status = status
@@ -31,6 +36,8 @@ extension TicketState {
         self.expiredAt = expired == .min ? nil : Timestamp(millisecondsSince1970: expired)
         self.ip = try r.optionalString(maxBytes: 45).map { IPAddress(normalized: $0) }
         self.verifierDigest = try r.digest()
+        self.refusals = version == 2 ? try r.varint() : 0
+        guard version == 1 || refusals > 0 else { throw r.failure("a version 2 record counts no refusals") }
         try r.expectEnd()
     }
 }

@@ -38,6 +38,12 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
 
     // Tickets.
     var tickets = TicketTable()
+    /// `RedemptionRejected` events applied.
+    var refusalEvents: UInt64 = 0
+    /// Refusals the `RefusalsCounted` events applied stand for.
+    var refusalsSummarised: UInt64 = 0
+    /// Per ticket still held: the refusals its `RefusalsCounted` events stand for (few tickets).
+    var summarisedRefusals: [UInt64: UInt64] = [:]
     /// Tickets whose status is `issued`: the size of the expiry index.
     var issuedCount = 0
     /// Keeps the reads of ``touch(_:in:)`` from being optimized away.

@@ -135,8 +135,11 @@ struct WriteBatch<Store: StoreBatch> {
                 throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
             }
             return .consumed(state.user, user)
-        case .reject(let reason, let record):
-            if let record { try append(.redemptionRejected(record)) }
+        case .reject(let reason, let record, let counted):
+            // A known ticket's refusal: its count stored (a write, like every answer's `meta`),
+            // and its event, when the rules log this one.
+            if let counted, let ticket { try tickets.setTicket(counted, for: ticket.locator) }
+            if let record { try append(record) }
             return .rejected(RedemptionRejection(reason))
         }
     }

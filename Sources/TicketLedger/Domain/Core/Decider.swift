@@ -12,20 +12,31 @@ enum Decider {
         poolState: PoolState?, ticketState: TicketState?, now: Timestamp,
         secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
     ) -> RedeemDecision {
-        guard let ticket else { return .reject(.malformed, record: nil) }
+        guard let ticket else { return .reject(.malformed, record: nil, counted: nil) }
         // The ledger "knows" a ticket only when the verifier matches: a guessed locator alone
         // is a made-up ticket, counted but never logged.
         let known = ticketState.map { $0.verifierDigest.constantTimeEquals(ticket.verifierDigest) } ?? false
+        // A known ticket's refusal is counted in its record; the first few are logged, later
+        // ones summarised (`Rules.refusalRecord`), so its holder cannot grow the log at will.
         func reject(_ told: RejectionReason, recorded: RejectionReason? = nil) -> RedeemDecision {
-            guard known else { return .reject(told, record: nil) }
-            return .reject(told, record: RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
+            guard known, var counted = ticketState else { return .reject(told, record: nil, counted: nil) }
+            counted.refusals = counted.refusals < .max ? counted.refusals + 1 : .max
+            let record: LedgerEvent? = switch Rules.refusalRecord(count: counted.refusals) {
+            case .event:
+                .redemptionRejected(RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
+            case .summary(let count):
+                .refusalsCounted(RefusalsCounted(pool: counted.pool, at: now, locator: ticket.locator, count: count))
+            case .counted:
+                nil
+            }
+            return .reject(told, record: record, counted: counted)
         }
         guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
         if let refusal = Rules.secretRefusal(
             policy: poolState.policy, stored: poolState.secret, presented: secret, matches: secretMatches) {
             return reject(refusal)
         }
-        guard known, let state = ticketState else { return .reject(.unknown, record: nil) }
+        guard known, let state = ticketState else { return .reject(.unknown, record: nil, counted: nil) }
         guard Rules.isSamePool(state.pool, pool) else { return reject(.unknown, recorded: .wrongPool) }
         switch state.status {
         case .consumed: return reject(.alreadyConsumed)

@@ -55,8 +55,10 @@ enum Projector {
             try p.setDue(e.locator, at: ticket.expiresAt, false)
             return nil
 
-        case .redemptionRejected:
-            return nil  // recorded in the log for audit; no projection changes
+        case .redemptionRejected, .refusalsCounted:
+            // Recorded in the log for audit. The ticket's refusal count is kept by the live
+            // path (`TicketState.refusals`), not derived: no projection changes here.
+            return nil
 
         case .ticketsPurged(let e):
             for locator in e.locators {
@@ -103,7 +105,7 @@ enum Projector {
                 user?.lastIP = ticket.ip
             }
 
-        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged:
+        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged, .refusalsCounted:
             break
         }
     }

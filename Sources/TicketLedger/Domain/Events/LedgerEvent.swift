@@ -12,6 +12,8 @@ public enum LedgerEvent: Sendable, Hashable {
     case redemptionRejected(RedemptionRejected)
     /// Consumed and expired tickets past their grace period left the tickets projection.
     case ticketsPurged(TicketsPurged)
+    /// Refusals of a ticket counted in its record, summarised (format version 3).
+    case refusalsCounted(RefusalsCounted)
 
     /// When it happened.
     public var at: Timestamp {
@@ -22,6 +24,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketExpired(let e): e.at
         case .redemptionRejected(let e): e.at
         case .ticketsPurged(let e): e.at
+        case .refusalsCounted(let e): e.at
         }
     }
 
@@ -34,6 +37,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketExpired(let e): e.pool
         case .redemptionRejected(let e): e.pool
         case .ticketsPurged(let e): e.pool
+        case .refusalsCounted(let e): e.pool
         }
     }
 
@@ -46,6 +50,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketExpired: "TicketExpired"
         case .redemptionRejected: "RedemptionRejected"
         case .ticketsPurged: "TicketsPurged"
+        case .refusalsCounted: "RefusalsCounted"
         }
     }
 }

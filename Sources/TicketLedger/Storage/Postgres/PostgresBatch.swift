@@ -176,6 +176,7 @@ final class PostgresBatch: StoreBatch {
         case .ticketConsumed(let e): e.locator.sequence
         case .ticketExpired(let e): e.locator.sequence
         case .redemptionRejected(let e): e.locator.sequence
+        case .refusalsCounted(let e): e.locator.sequence
         case .poolConfigured, .ticketsPurged: 0
         }
         events.append((sequence, EventCodec.Kind(of: event), locator, record))
