@@ -204,9 +204,32 @@ struct PostgresStoreTests {
         let session = PostgresSession(location: db.location, logger: .init(label: "test"))
         defer { session.close() }
         try session.runSQL("UPDATE ticket_ledger_meta SET schema = 99", "pretend a newer build")
-        #expect(throws: LedgerError.newerFormat(path: db.location.description, found: 99, supported: 1)) {
+        #expect(throws: LedgerError.newerFormat(path: db.location.description, found: 99, supported: UInt16(PostgresSchema.version))) {
             try Self.open(db, create: false)
         }
+    }
+
+    @Test("a schema 1 database (before the ticket-text key) is upgraded on open, and its hosts share one key")
+    func upgradeFromSchema1() throws {
+        let db = try TestPostgres.Database()
+        let first = try Self.open(db)
+        let old = try first.seed(pool: Self.pool, tickets: 1)[0]
+        first.close()
+        let session = PostgresSession(location: db.location, logger: .init(label: "test"))
+        defer { session.close() }
+        try session.runSQL("DROP TABLE ticket_ledger_secrets", "pretend schema 1")
+        try session.runSQL("UPDATE ticket_ledger_meta SET schema = 1", "pretend schema 1")
+        let a = try Self.open(db, create: false)
+        defer { a.close() }
+        let b = try Self.open(db, create: false)
+        defer { b.close() }
+        #expect(try PostgresSchema.installedVersion(session) == PostgresSchema.version)
+        // A ticket issued before the key (its tl1 text) still redeems; new ones are tl2, on either host.
+        let oldText = Ticket(locator: old.ticket.locator, verifier: old.ticket.verifier).text
+        #expect(try b.redeem(ticket: oldText, pool: Self.pool, secret: secret).document != nil)
+        let fresh = try a.issueTicket(IssueRequest(pool: Self.pool, user: .test("u9")))
+        #expect(fresh.ticket.text.hasPrefix("tl2."))
+        #expect(try b.redeem(ticket: fresh.ticket.text, pool: Self.pool, secret: secret).document != nil)
     }
 
     @Test("a database that cannot be reached is storeUnavailable, and the URL's password is refused")

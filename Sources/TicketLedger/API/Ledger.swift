@@ -201,7 +201,7 @@ public final class Ledger: LedgerReading {
     /// - Returns: the user document, or why the ticket was refused.
     /// - Throws: only when the store itself fails (then nothing of the batch was applied).
     public func redeem(ticket: String, pool: PoolID, secret: String?) throws(LedgerError) -> RedemptionOutcome {
-        guard case .redeemed(let redemption) = try submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
+        guard case .redeemed(let redemption) = try submit(.redeem(Ticket(ticket, cipher: writer.locatorCipher), pool: pool, secret: secret)).get() else {
             throw Self.mismatch
         }
         return redemption.outcome
@@ -209,7 +209,7 @@ public final class Ledger: LedgerReading {
 
     /// Redeems a ticket, suspending instead of blocking; see ``redeem(ticket:pool:secret:)``.
     public func redeem(ticket: String, pool: PoolID, secret: String?) async throws(LedgerError) -> RedemptionOutcome {
-        guard case .redeemed(let redemption) = try await submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
+        guard case .redeemed(let redemption) = try await submit(.redeem(Ticket(ticket, cipher: writer.locatorCipher), pool: pool, secret: secret)).get() else {
             throw Self.mismatch
         }
         return redemption.outcome

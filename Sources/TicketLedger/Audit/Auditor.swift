@@ -68,7 +68,7 @@ enum Auditor {
         let limit = try store.environment.info().usedBytes / 16
         let tickets = try txn.count(store.layout.tickets)
         let users = try txn.statistics(store.layout.users)
-        let userBytes = users.pages * users.pageSize
+        let userBytes = users.bytes
         replay.reserve(tickets: min(tickets, limit), users: min(users.entries, limit), profileBytes: min(userBytes, limit))
     }
 

@@ -78,7 +78,8 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
         do {
             results = try store.write { transaction in
                 var batch = try WriteBatch(
-                    store: transaction, path: path, clock: clock, usersView: users, expectedChanges: commands.count)
+                    store: transaction, path: path, clock: clock, cipher: store.locatorCipher, usersView: users,
+                    expectedChanges: commands.count)
                 if store.readsAhead { try batch.prefetch(for: commands) }
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)

@@ -9,6 +9,8 @@ struct WriteBatch<Store: StoreBatch> {
     private(set) var users: BatchUsers<Store>
     let clock: any LedgerClock
     let path: String
+    /// Seals the locators of the tickets it issues (their `tl2.` texts).
+    let cipher: LocatorCipher
     private var meta: StoreMeta
     private let startMeta: StoreMeta
     /// The sequence the log stood at when the batch began.
@@ -22,9 +24,12 @@ struct WriteBatch<Store: StoreBatch> {
 
     /// Opens a batch in `store`'s transaction, first bringing `usersView` up to what the
     /// transaction sees (another process may have appended since our last batch).
-    init(store: Store, path: String, clock: any LedgerClock, usersView: UsersView, expectedChanges: Int = 0) throws {
+    init(
+        store: Store, path: String, clock: any LedgerClock, cipher: LocatorCipher, usersView: UsersView, expectedChanges: Int = 0
+    ) throws {
         self.path = path
         self.clock = clock
+        self.cipher = cipher
         let tickets = store
         self.tickets = CachedTickets(store: store)
         let meta = try tickets.meta()
@@ -100,7 +105,7 @@ struct WriteBatch<Store: StoreBatch> {
     }
 
     mutating func issue(_ request: IssueRequest, ip: IPAddress?) throws -> Result<IssuedTicket, LedgerError> {
-        let ticket = Ticket.random(at: TicketLocator(sequence: meta.head.sequence + 1))
+        let ticket = Ticket.random(at: TicketLocator(sequence: meta.head.sequence + 1), cipher: cipher)
         let decision = Decider.issue(
             request, ip: ip, verifierDigest: ticket.verifierDigest, poolState: try tickets.pool(request.pool),
             now: clock.now())
