@@ -77,8 +77,9 @@ struct Routes: Sendable {
                 throw APIFailure.malformed("no ticket: send it as the body field 'ticket' (or 'tickett') or the query parameter 'ticket'")
             }
             let secret = fields.secret
+            let retryKey = try idempotencyKey(of: request)
             // The async API suspends until the group commit holding this redemption is durable.
-            let outcome = try await ledger.redeem(ticket: ticket, pool: pool, secret: secret)
+            let outcome = try await ledger.redeem(ticket: ticket, pool: pool, secret: secret, idempotencyKey: retryKey)
             switch outcome {
             case .redeemed(let document):
                 metrics.exchanged(.redeemed)
@@ -227,6 +228,20 @@ struct Routes: Sendable {
 
     /// Whether the caller asked for the app reply form (`code=200&message=…&ticket=…`):
     /// `?format=query` (or `form`), or an `Accept` of `application/x-www-form-urlencoded`.
+    /// The exchange's `Idempotency-Key` header (``RetryKey``), or `nil` when it has none;
+    /// `400 malformed` when it is not one value of 1–255 printable ASCII bytes.
+    func idempotencyKey(of request: Request) throws(APIFailure) -> String? {
+        guard let name = Self.idempotencyKeyHeader else { return nil }
+        let values = request.headers[values: name]
+        guard let value = values.first else { return nil }
+        guard values.count == 1, (try? RetryKey(value)) != nil else {
+            throw APIFailure.malformed("the Idempotency-Key header must be one value of 1 to 255 printable ASCII bytes, without spaces")
+        }
+        return value
+    }
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")
+
     func wantsReplyForm(_ request: Request) -> Bool {
         if let format = request.uri.queryParameters["format"] {
             return format == "query" || format == "form"

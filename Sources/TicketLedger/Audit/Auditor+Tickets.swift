@@ -147,6 +147,7 @@ extension Auditor {
         if a.expiredAt != b.expiredAt { out.append("expiredAt") }
         if a.ip != b.ip { out.append("ip") }
         if a.verifierDigest != b.verifierDigest { out.append("verifier digest") }
+        if a.retryKey != b.retryKey { out.append("retry key") }
         return out
     }
 }

@@ -5,7 +5,9 @@
 /// Each record carries the lowest format version that can express it, so a log without the
 /// newer kinds stays readable by older builds: version 1 has kinds 1–5; version 2 adds
 /// `TicketsPurged` (kind 6: count, then the locators as rising LEB128 deltas); version 3 adds
-/// `RefusalsCounted` (kind 7: the locator, then the count as LEB128).
+/// `RefusalsCounted` (kind 7: the locator, then the count as LEB128), and a `TicketConsumed`
+/// in version 3 carries the digest of its retry key after the locator (one without a key is
+/// still version 1).
 enum EventCodec {
     /// The newest record format this build writes and reads.
     static let version: UInt8 = 3
@@ -49,7 +51,7 @@ enum EventCodec {
     }
 
     private static func encode(_ event: LedgerEvent, into w: inout BinaryWriter) {
-        w.u8(Kind(of: event).sinceVersion)
+        if case .ticketConsumed(let e) = event, e.retryKey != nil { w.u8(3) } else { w.u8(Kind(of: event).sinceVersion) }
         switch event {
         case .poolConfigured(let e):
             w.u8(Kind.poolConfigured.rawValue)
@@ -73,6 +75,7 @@ enum EventCodec {
             w.i64(e.at.millisecondsSince1970)
             w.string(e.pool.rawValue)
             w.u64(e.locator.sequence)
+            if let key = e.retryKey { w.digest(key) }
         case .ticketExpired(let e):
             w.u8(Kind.ticketExpired.rawValue)
             w.i64(e.at.millisecondsSince1970)
@@ -163,7 +166,9 @@ enum EventCodec {
                 pool: pool, at: at, user: user, verifierDigest: verifier, profile: profile, ip: ip,
                 getPhone: getPhone, expiresAt: expiresAt))
         case .ticketConsumed:
-            event = .ticketConsumed(TicketConsumed(pool: pool, at: at, locator: TicketLocator(sequence: try r.u64())))
+            let locator = TicketLocator(sequence: try r.u64())
+            let retryKey = v >= 3 ? try r.digest() : nil
+            event = .ticketConsumed(TicketConsumed(pool: pool, at: at, locator: locator, retryKey: retryKey))
         case .ticketExpired:
             event = .ticketExpired(TicketExpired(pool: pool, at: at, locator: TicketLocator(sequence: try r.u64())))
         case .redemptionRejected:

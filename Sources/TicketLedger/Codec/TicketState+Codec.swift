@@ -1,11 +1,13 @@
 /// How a `TicketState` is stored: its binary record (see `BinaryWriter`, `BinaryReader`).
-/// Version 1 is a ticket without counted refusals (every record before event format 3);
-/// version 2 adds ``TicketState/refusals`` (LEB128) at the end. A ticket never refused is
-/// still written as version 1, byte for byte as before.
+/// Version 1 is a ticket without counted refusals or retry key (every record before event
+/// format 3); version 2 adds ``TicketState/refusals`` (LEB128) and ``TicketState/retryKey``
+/// (optional digest) at the end. A ticket with neither is still written as version 1, byte for
+/// byte as before.
 extension TicketState {
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 160)  // one allocation for typical ids and IPs (measured: 96 grew once)
-        w.u8(refusals == 0 ? 1 : 2)
+        let extended = refusals != 0 || retryKey != nil
+        w.u8(extended ? 2 : 1)
         w.u8(status.code)
         w.string(pool.rawValue)
         w.string(user.rawValue)
@@ -15,7 +17,11 @@ extension TicketState {
         w.i64(expiredAt?.millisecondsSince1970 ?? .min)
         w.optionalString(ip?.text)
         w.digest(verifierDigest)
-        if refusals != 0 { w.varint(refusals) }
+        if extended {
+            w.varint(refusals)
+            w.bool(retryKey != nil)
+            if let retryKey { w.digest(retryKey) }
+        }
         return w.bytes
     }
 
@@ -36,8 +42,11 @@ extension TicketState {
         self.expiredAt = expired == .min ? nil : Timestamp(millisecondsSince1970: expired)
         self.ip = try r.optionalString(maxBytes: 45).map { IPAddress(normalized: $0) }
         self.verifierDigest = try r.digest()
-        self.refusals = version == 2 ? try r.varint() : 0
-        guard version == 1 || refusals > 0 else { throw r.failure("a version 2 record counts no refusals") }
+        if version == 2 {
+            self.refusals = try r.varint()
+            self.retryKey = try r.bool() ? try r.digest() : nil
+            guard refusals > 0 || retryKey != nil else { throw r.failure("a version 2 record with neither refusals nor a retry key") }
+        }
         try r.expectEnd()
     }
 }

@@ -252,6 +252,7 @@ extension CompactReplay {
             if let pool, let t = tickets[locator.sequence], Rules.isPurgeable(t.status) && Rules.isSamePool(t.pool, pool) {
                 tickets.remove(locator.sequence)
                 if !summarisedRefusals.isEmpty { summarisedRefusals[locator.sequence] = nil }
+                if !retryKeys.isEmpty { retryKeys[locator.sequence] = nil }
                 continue
             }
             let rest = TicketsPurged(pool: e.pool, at: e.at, locators: Array(e.locators[i...]))

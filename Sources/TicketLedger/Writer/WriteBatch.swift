@@ -55,7 +55,7 @@ struct WriteBatch<Store: StoreBatch> {
         var users: [UserKey] = []
         for command in commands {
             switch command {
-            case let .redeem(ticket, pool, _):
+            case let .redeem(ticket, pool, _, _):
                 pools.append(pool)
                 if let ticket { locators.append(ticket.locator) }
             case let .issue(request, _):
@@ -97,8 +97,8 @@ struct WriteBatch<Store: StoreBatch> {
             }
         case let .issue(request, ip):
             return try issue(request, ip: ip).map(Reply.issued)
-        case let .redeem(ticket, pool, secret):
-            return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret)))
+        case let .redeem(ticket, pool, secret, retryKey):
+            return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret, retryKey: retryKey)))
         case let .expireDue(limit, grace):
             return .success(.swept(try expireDue(limit: limit, grace: grace)))
         }
@@ -118,14 +118,14 @@ struct WriteBatch<Store: StoreBatch> {
         }
     }
 
-    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> RedeemReply {
+    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?, retryKey: SHA256Digest? = nil) throws -> RedeemReply {
         answeredRedemption = true
         let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
         let remembered = acceptedSecret
         var accepted: SecretDigest.Accepted?
         let decision = Decider.redeem(
             presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
-            ticketState: ticketState, now: clock.now(),
+            ticketState: ticketState, now: clock.now(), retryKey: retryKey,
             secretMatches: { digest, secret in
                 if remembered?.matches(secret, for: digest) == true { return true }
                 guard digest.matches(secret) else { return false }
@@ -139,6 +139,14 @@ struct WriteBatch<Store: StoreBatch> {
             guard let state = ticketState, let user = try users.user(UserKey(pool: pool, user: state.user)) else {
                 throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
             }
+            return .consumed(state.user, user)
+        case .retried(let state):
+            // The consume's answer again: its time and IP (the user's other fields as they are now).
+            guard var user = try users.user(UserKey(pool: state.pool, user: state.user)) else {
+                throw LedgerError.corrupted(path: path, detail: "the user of consumed ticket \(ticket?.locator.description ?? "?") is missing")
+            }
+            user.lastLogin = state.consumedAt
+            user.lastIP = state.ip
             return .consumed(state.user, user)
         case .reject(let reason, let record, let counted):
             // A known ticket's refusal: its count stored (a write, like every answer's `meta`),

@@ -5,11 +5,14 @@ enum Decider {
     /// checked before the ticket's state, and another pool's ticket looks `unknown`, so a
     /// caller without the right secret or pool learns nothing about a ticket.
     ///
+    /// `retryKey` is the digest of the caller's retry key: recorded with a consume, and a
+    /// consumed ticket presented with the same one is a retry (``Rules/isRetry(presented:recorded:)``).
+    ///
     /// `secretMatches` says whether a secret is the one a pool's digest was made from (by
     /// default by digesting it; the writer remembers one it already checked).
     static func redeem(
         presented ticket: Ticket?, pool: PoolID, secret: String?,
-        poolState: PoolState?, ticketState: TicketState?, now: Timestamp,
+        poolState: PoolState?, ticketState: TicketState?, now: Timestamp, retryKey: SHA256Digest? = nil,
         secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
     ) -> RedeemDecision {
         guard let ticket else { return .reject(.malformed, record: nil, counted: nil) }
@@ -39,12 +42,14 @@ enum Decider {
         guard known, let state = ticketState else { return .reject(.unknown, record: nil, counted: nil) }
         guard Rules.isSamePool(state.pool, pool) else { return reject(.unknown, recorded: .wrongPool) }
         switch state.status {
-        case .consumed: return reject(.alreadyConsumed)
+        case .consumed:
+            if Rules.isRetry(presented: retryKey, recorded: state.retryKey) { return .retried(state) }
+            return reject(.alreadyConsumed)
         case .expired: return reject(.expired)
         case .issued: break
         }
         guard Rules.isBeforeExpiry(now, expiresAt: state.expiresAt) else { return reject(.expired) }
-        return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator))
+        return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator, retryKey: retryKey))
     }
 
     /// Decides an issue: refused when the pool was never configured. Without `getPhone` the

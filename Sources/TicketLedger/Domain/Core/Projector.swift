@@ -38,6 +38,7 @@ enum Projector {
             }
             ticket.status = .consumed
             ticket.consumedAt = e.at
+            ticket.retryKey = e.retryKey
             try p.setTicket(ticket, for: e.locator)
             try p.setDue(e.locator, at: ticket.expiresAt, false)
             return ticket

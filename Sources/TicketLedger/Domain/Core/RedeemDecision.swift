@@ -2,6 +2,9 @@
 enum RedeemDecision: Sendable, Equatable {
     /// Consume the ticket: append this event.
     case consume(TicketConsumed)
+    /// A retry of the consume of this ticket with its retry key: answer as the consume did,
+    /// append nothing, count nothing.
+    case retried(TicketState)
     /// Refuse with `reason` (what the caller is told). For a ticket the ledger knows,
     /// `counted` is its record with this refusal counted (to store) and `record` the event to
     /// append for it, if any (see ``Rules/refusalRecord(count:)``): a flood of made-up tickets

@@ -43,6 +43,15 @@ enum Rules {
         return nil
     }
 
+    /// A redemption of a consumed ticket is a retry of its consume — answered as the consume
+    /// was, nothing counted — only when it presents the very retry key the consume recorded
+    /// (and the ticket is still held: within its grace period). Without a key, or with another,
+    /// it is a reuse.
+    static func isRetry(presented: SHA256Digest?, recorded: SHA256Digest?) -> Bool {
+        guard let presented, let recorded else { return false }
+        return presented.constantTimeEquals(recorded)
+    }
+
     /// "purge-live-ticket": only a settled (consumed or expired) ticket may be dropped from
     /// the projection, and the sweep drops one only once its `expiresAt` plus `grace` has passed.
     @inline(__always)

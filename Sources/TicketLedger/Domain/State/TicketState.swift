@@ -18,11 +18,14 @@ public struct TicketState: Sendable, Hashable {
     /// last summary only here (see ``Rules/refusalRecord(count:)``). Kept by the live path, not
     /// derived from the log: a replay has 0, and the audit checks it against the summaries.
     public var refusals: UInt64 = 0
+    /// The digest of the retry key its consume recorded (derived from the log).
+    public var retryKey: SHA256Digest?
     var verifierDigest: SHA256Digest
 
     init(
         status: TicketStatus, pool: PoolID, user: UserID, issuedAt: Timestamp, expiresAt: Timestamp,
-        consumedAt: Timestamp?, expiredAt: Timestamp?, ip: IPAddress?, verifierDigest: SHA256Digest, refusals: UInt64 = 0
+        consumedAt: Timestamp?, expiredAt: Timestamp?, ip: IPAddress?, verifierDigest: SHA256Digest, refusals: UInt64 = 0,
+        retryKey: SHA256Digest? = nil
     ) {
         self.status = status
         self.pool = pool
@@ -34,6 +37,7 @@ public struct TicketState: Sendable, Hashable {
         self.ip = ip
         self.verifierDigest = verifierDigest
         self.refusals = refusals
+        self.retryKey = retryKey
     }
 
     /// The ticket `event` issues: live, nothing settled yet.
