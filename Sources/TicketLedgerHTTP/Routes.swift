@@ -19,6 +19,8 @@ struct Routes: Sendable {
     private let issueKeyDigest: [UInt8]
     /// SHA-256 of the metrics key, when `GET /metrics` needs one.
     private let metricsKeyDigest: [UInt8]?
+    /// SHA-256 of the introspection key (`nil`: `POST /oauth/introspect` answers 401 to everyone).
+    let introspectKeyDigest: [UInt8]?
 
     init(ledger: Ledger, configuration: TicketServer.Configuration, signer: TokenSigner, metrics: ServerMetrics, logger: Logger) {
         self.ledger = ledger
@@ -28,6 +30,7 @@ struct Routes: Sendable {
         self.logger = logger
         self.issueKeyDigest = Array(SHA256.hash(data: Array(configuration.issueKey.utf8)))
         self.metricsKeyDigest = configuration.metricsKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
+        self.introspectKeyDigest = configuration.introspectKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -36,6 +39,9 @@ struct Routes: Sendable {
         }
         router.post("/tickets") { request, _ in
             await issue(request)
+        }
+        router.post("/oauth/introspect") { request, _ in
+            await introspect(request)
         }
         router.get("/healthz") { _, _ in
             await health()
@@ -83,7 +89,7 @@ struct Routes: Sendable {
             switch outcome {
             case .redeemed(let document):
                 metrics.exchanged(.redeemed)
-                let token = signer.sign(user: document.id, pool: pool, at: document.lastLogin)
+                let token = signer.sign(user: document.id, pool: pool, at: document.lastLogin, jti: ledger.tokenID(forTicket: ticket))
                 let success = ExchangeSuccess(document: document, token: token.text, tokenExpiredAt: token.expiresAt.iso8601)
                 response = jsonBytes(.ok, success.json())
             case .rejected(let rejection):

@@ -15,6 +15,7 @@ import UnixSignals
 /// - `POST /tickets` — the mini program's backend issues a ticket (bearer issue key).
 /// - `GET /healthz` — `ok` while the ledger answers reads.
 /// - `GET /metrics` — Prometheus text (with ``Configuration/metricsKey``, only for its bearer).
+/// - `POST /oauth/introspect` — RFC 7662 token introspection (bearer ``Configuration/introspectKey``).
 ///
 /// ```swift
 /// let ledger = try Ledger.open(at: "/var/lib/tickets")
@@ -60,6 +61,9 @@ public struct TicketServer: Sendable {
         /// bytes). `nil` (the default) serves the metrics to anyone who can reach the port:
         /// they include login counts, so set a key when the port is reachable by others.
         public var metricsKey: String?
+        /// The bearer key `POST /oauth/introspect` requires (at least 16 bytes). `nil` (the
+        /// default): introspection answers 401 to everyone.
+        public var introspectKey: String?
 
         /// A configuration; see each property for its default.
         public init(
@@ -67,8 +71,9 @@ public struct TicketServer: Sendable {
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
             bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
             sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod,
-            maxConnections: Int = 4096, metricsKey: String? = nil
+            maxConnections: Int = 4096, metricsKey: String? = nil, introspectKey: String? = nil
         ) {
+            self.introspectKey = introspectKey
             self.host = host
             self.port = port
             self.issueKey = issueKey
@@ -100,6 +105,7 @@ public struct TicketServer: Sendable {
             }
             guard maxConnections >= 1 else { throw .invalid("connection limit", "must be at least 1") }
             if let metricsKey, metricsKey.utf8.count < 16 { throw .invalid("metrics key", "must be at least 16 bytes") }
+            if let introspectKey, introspectKey.utf8.count < 16 { throw .invalid("introspection key", "must be at least 16 bytes") }
         }
     }
 

@@ -103,6 +103,7 @@ struct InspectCommand: ParsableCommand {
         switch event {
         case .redemptionRejected(let e): " (\(e.reason.rawValue))"
         case .refusalsCounted(let e): " (\(e.count) refusals)"
+        case .tokensRevoked(let e): " (until \(e.until.iso8601))"
         case .ticketsPurged(let e): " (\(e.locators.count) tickets)"
         default: ""
         }

@@ -55,6 +55,8 @@ struct ServeCommand: ParsableCommand {
     var maxConnections: Int?
     @Option(name: .customLong("metrics-key"), help: "Bearer key GET /metrics requires (≥ 16 bytes; or TICKET_LEDGER_METRICS_KEY). Without one the metrics are open.")
     var metricsKey: String?
+    @Option(name: .customLong("introspect-key"), help: "Bearer key POST /oauth/introspect requires (≥ 16 bytes; or TICKET_LEDGER_INTROSPECT_KEY). Without one introspection answers 401.")
+    var introspectKey: String?
 
     func validate() throws {
         do {
@@ -77,7 +79,8 @@ struct ServeCommand: ParsableCommand {
             tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody,
             sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace),
             maxConnections: maxConnections ?? min(4096, max(1, openFiles - 64)),
-            metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"])
+            metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"],
+            introspectKey: introspectKey ?? env["TICKET_LEDGER_INTROSPECT_KEY"])
     }
 
     func run() throws {
@@ -87,7 +90,8 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError(
                 "--max-connections \(maxConnections) is over what the open file limit allows (\(files) less 64 kept for the store): lower it, or raise the hard limit (ulimit -Hn)")
         }
-        let options = Ledger.Options(durability: durability.durability)
+        var options = Ledger.Options(durability: durability.durability)
+        options.tokenLifetime = .seconds(tokenLifetime)  // a reuse revokes the tokens until they expire
         let location = try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment)
         let ledger = try Ledger.open(location, create: true, options: options, logger: logger)
         defer { ledger.close() }

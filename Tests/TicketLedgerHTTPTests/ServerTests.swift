@@ -50,7 +50,7 @@ struct ServerTests {
             let again = try await server.exchange(ticket)
             #expect(again.status == 410)
             #expect(again.json["code"] as? String == "alreadyConsumed")
-            #expect(try server.ledger.head().sequence == before + 1, "the replay appended its RedemptionRejected")
+            #expect(try server.ledger.head().sequence == before + 2, "the replay appended its RedemptionRejected and TokensRevoked")
             let locator = try #require(try server.ledger.locator(ofTicket: ticket))
             #expect(try server.ledger.ticketState(locator)?.status == .consumed)
         }

@@ -137,7 +137,7 @@ struct DeciderTests {
             let record = refused.recorded.map {
                 RedemptionRejected(pool: row.pool, at: now, locator: ticket.locator, reason: $0)
             }
-            guard case .reject(let told, let recorded, let counted) = decision else {
+            guard case .reject(let told, let recorded, let counted, _) = decision else {
                 Issue.record("expected a refusal, got \(decision)")
                 return
             }

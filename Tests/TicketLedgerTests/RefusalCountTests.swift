@@ -30,7 +30,7 @@ struct RefusalCountTests {
         let n = 2 * Int(Rules.refusalsPerSummary) + 10
         for _ in 0..<n {
             let decision = try Fixture.redeem(p, ticket, secret: "wrong", at: Fixture.t0)
-            guard case .reject(.secretMismatch, let record, let counted?) = decision else {
+            guard case .reject(.secretMismatch, let record, let counted?, nil) = decision else {
                 Issue.record("expected a counted secretMismatch, got \(decision)")
                 return
             }
@@ -60,16 +60,18 @@ struct RefusalCountTests {
             #expect(try ledger.redeem(ticket: text, pool: Self.pool, secret: secret).rejection?.reason == .alreadyConsumed)
         }
         let refused = UInt64(wrong + replays)
-        // 1 pool + 1 issue + 1 consume + 4 logged refusals + 3 summaries of 1,000 (not 3,100 events).
+        // 1 pool + 1 issue + 1 consume + 4 logged refusals + 3 summaries of 1,000 + the first
+        // replay's revocation of the token (not 3,100 events).
         let report = try store.audit()
         #expect(report.ok, "findings: \(report.findings)")
-        #expect(report.events == 3 + Rules.loggedRefusalsPerTicket + refused / Rules.refusalsPerSummary)
+        #expect(report.events == 3 + Rules.loggedRefusalsPerTicket + refused / Rules.refusalsPerSummary + 1)
         #expect(report.refusals.total == refused)
         #expect(report.refusals.logged == Rules.loggedRefusalsPerTicket)
         #expect(report.refusals.unsummarised == (refused - Rules.loggedRefusalsPerTicket) % Rules.refusalsPerSummary)
 
-        // The sweeper summarises the rest before it drops the ticket: the log keeps every count.
-        store.clock.advance(by: .seconds(60) + Ledger.ticketGracePeriod)
+        // The sweeper summarises the rest before it drops the ticket (once its grace period and
+        // its tokens' revocation have run out): the log keeps every count.
+        store.clock.advance(by: .seconds(60) + Ledger.ticketGracePeriod + Rules.defaultTokenLifetime)
         let sweep = try store.live.sweep()
         #expect(sweep.purged == 1)
         let after = try store.audit()

@@ -78,9 +78,10 @@ struct RetryTests {
         _ = try store.live.rebuildProjections()
         #expect(try store.audit().ok)
 
-        // After the grace period the ticket is purged: a retry is then unknown, as any ticket.
+        // Once purged (after the grace period, and the revocation the reuse without the key
+        // made), a retry is unknown, as any ticket.
         let reopened = try store.live
-        store.clock.advance(by: .seconds(120) + Ledger.ticketGracePeriod)
+        store.clock.advance(by: .seconds(120) + Ledger.ticketGracePeriod + Rules.defaultTokenLifetime)
         _ = try reopened.sweep()
         #expect(try reopened.redeem(ticket: text, pool: Self.pool, secret: secret, idempotencyKey: "k-1").rejection?.reason == .unknown)
     }

@@ -87,14 +87,15 @@ struct StoreFormatFixtureTests {
         #expect(u1.lastIP == "::ffff:192.168.0.107")
         // The purged tickets of the short pool are unknown now, and new events follow the old ones.
         let issued = try ledger.issueTicket(IssueRequest(pool: .test("open"), user: .test("guest"), ip: "10.1.2.3"))
-        #expect(issued.ticket.locator.sequence == 15 + UInt64(live.count) * 2 + 1)
+        // Each live ticket: its consume, the replay, and the revocation that first replay made.
+        #expect(issued.ticket.locator.sequence == 15 + UInt64(live.count) * 3 + 1)
         ledger.close()
 
         let after = try LedgerReader.open(at: store)
         defer { after.close() }
         let report = try after.audit()
         #expect(report.ok, "findings: \(report.findings)")
-        #expect(report.events == 15 + UInt64(live.count) * 2 + 1)
+        #expect(report.events == 15 + UInt64(live.count) * 3 + 1)
     }
 
     @Test("it is written in the new format (counted refusals, a RefusalsCounted record) and still audits, every refusal counted")

@@ -35,6 +35,9 @@ public final class Ledger: LedgerReading {
         public var groupCommit: Bool
         /// The most commands in one batch.
         public var maxBatch: Int
+        /// How long the tokens an embedding server issues for a consume live (default 7200 s,
+        /// the HTTP server's): a reuse of the ticket revokes them until then.
+        public var tokenLifetime: Duration = .seconds(7200)
         /// When the users overlay is checkpointed (tests make it small).
         var checkpoint = CheckpointPolicy()
         /// Tests only: asked before each batch commits; a thrown error abandons the batch.
@@ -122,7 +125,7 @@ public final class Ledger: LedgerReading {
         let writer = LedgerWriter(
             store: store, clock: clock,
             logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
-            faultInjector: options.faultInjector)
+            tokenLifetime: options.tokenLifetime, faultInjector: options.faultInjector)
         do {
             // Catch the users overlay up with the log tail now, not on the first request.
             _ = try writer.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")))

@@ -159,7 +159,13 @@ extension Auditor {
             } else {
                 findings.add(sequence, "refusals-unknown-ticket", "refusals of ticket \(e.locator) are summarised, but the projection does not hold it")
             }
-        case .redemptionRejected, .ticketsPurged:
+        case .ticketsPurged(let e):
+            for locator in e.locators {
+                if let ticket = (try? replay.ticket(locator)) ?? nil, !Rules.isRevocationOver(ticket.revokedUntil, now: e.at) {
+                    findings.add(sequence, "purge-revoked-ticket", "ticket \(locator) was purged while its tokens' revocation lasts")
+                }
+            }
+        case .redemptionRejected, .tokensRevoked:
             break
         }
     }

@@ -148,6 +148,7 @@ extension Auditor {
         if a.ip != b.ip { out.append("ip") }
         if a.verifierDigest != b.verifierDigest { out.append("verifier digest") }
         if a.retryKey != b.retryKey { out.append("retry key") }
+        if a.revokedUntil != b.revokedUntil { out.append("revokedUntil") }
         return out
     }
 }

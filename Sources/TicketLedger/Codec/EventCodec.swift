@@ -5,7 +5,8 @@
 /// Each record carries the lowest format version that can express it, so a log without the
 /// newer kinds stays readable by older builds: version 1 has kinds 1–5; version 2 adds
 /// `TicketsPurged` (kind 6: count, then the locators as rising LEB128 deltas); version 3 adds
-/// `RefusalsCounted` (kind 7: the locator, then the count as LEB128), and a `TicketConsumed`
+/// `RefusalsCounted` (kind 7: the locator, then the count as LEB128) and `TokensRevoked` (kind 8:
+/// the locator, then `until`), and a `TicketConsumed`
 /// in version 3 carries the digest of its retry key after the locator (one without a key is
 /// still version 1).
 enum EventCodec {
@@ -18,13 +19,13 @@ enum EventCodec {
     /// The kind byte of each event.
     enum Kind: UInt8 {
         case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected, ticketsPurged
-        case refusalsCounted
+        case refusalsCounted, tokensRevoked
 
         /// The first format version that has this kind.
         var sinceVersion: UInt8 {
             switch self {
             case .ticketsPurged: 2
-            case .refusalsCounted: 3
+            case .refusalsCounted, .tokensRevoked: 3
             default: 1
             }
         }
@@ -39,6 +40,7 @@ enum EventCodec {
             case .redemptionRejected: self = .redemptionRejected
             case .ticketsPurged: self = .ticketsPurged
             case .refusalsCounted: self = .refusalsCounted
+            case .tokensRevoked: self = .tokensRevoked
             }
         }
     }
@@ -103,6 +105,12 @@ enum EventCodec {
             w.string(e.pool.rawValue)
             w.u64(e.locator.sequence)
             w.varint(e.count)
+        case .tokensRevoked(let e):
+            w.u8(Kind.tokensRevoked.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.u64(e.locator.sequence)
+            w.i64(e.until.millisecondsSince1970)
         }
     }
 
@@ -199,6 +207,10 @@ enum EventCodec {
             let count = try r.varint()
             guard count >= 1 else { throw r.failure("a summary of 0 refusals") }
             event = .refusalsCounted(RefusalsCounted(pool: pool, at: at, locator: locator, count: count))
+        case .tokensRevoked:
+            let locator = TicketLocator(sequence: try r.u64())
+            let until = Timestamp(millisecondsSince1970: try r.i64())
+            event = .tokensRevoked(TokensRevoked(pool: pool, at: at, locator: locator, until: until))
         }
         try r.expectEnd()
         return event

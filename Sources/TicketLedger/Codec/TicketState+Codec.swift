@@ -1,12 +1,13 @@
 /// How a `TicketState` is stored: its binary record (see `BinaryWriter`, `BinaryReader`).
 /// Version 1 is a ticket without counted refusals or retry key (every record before event
-/// format 3); version 2 adds ``TicketState/refusals`` (LEB128) and ``TicketState/retryKey``
-/// (optional digest) at the end. A ticket with neither is still written as version 1, byte for
+/// format 3); version 2 adds ``TicketState/refusals`` (LEB128), ``TicketState/retryKey``
+/// (optional digest) and ``TicketState/revokedUntil`` (optional time) at the end. A ticket
+/// with none of them is still written as version 1, byte for
 /// byte as before.
 extension TicketState {
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 160)  // one allocation for typical ids and IPs (measured: 96 grew once)
-        let extended = refusals != 0 || retryKey != nil
+        let extended = refusals != 0 || retryKey != nil || revokedUntil != nil
         w.u8(extended ? 2 : 1)
         w.u8(status.code)
         w.string(pool.rawValue)
@@ -21,6 +22,8 @@ extension TicketState {
             w.varint(refusals)
             w.bool(retryKey != nil)
             if let retryKey { w.digest(retryKey) }
+            w.bool(revokedUntil != nil)
+            if let revokedUntil { w.i64(revokedUntil.millisecondsSince1970) }
         }
         return w.bytes
     }
@@ -45,7 +48,10 @@ extension TicketState {
         if version == 2 {
             self.refusals = try r.varint()
             self.retryKey = try r.bool() ? try r.digest() : nil
-            guard refusals > 0 || retryKey != nil else { throw r.failure("a version 2 record with neither refusals nor a retry key") }
+            self.revokedUntil = try r.bool() ? Timestamp(millisecondsSince1970: try r.i64()) : nil
+            guard refusals > 0 || retryKey != nil || revokedUntil != nil else {
+                throw r.failure("a version 2 record with no refusals, retry key or revocation")
+            }
         }
         try r.expectEnd()
     }

@@ -253,6 +253,7 @@ extension CompactReplay {
                 tickets.remove(locator.sequence)
                 if !summarisedRefusals.isEmpty { summarisedRefusals[locator.sequence] = nil }
                 if !retryKeys.isEmpty { retryKeys[locator.sequence] = nil }
+                if !revocations.isEmpty { revocations[locator.sequence] = nil }
                 continue
             }
             let rest = TicketsPurged(pool: e.pool, at: e.at, locators: Array(e.locators[i...]))

@@ -26,6 +26,8 @@ protocol LedgerWriting: AnyObject, Sendable {
     var readAccess: LedgerReadAccess { get }
     /// The key of the store's ticket texts.
     var locatorCipher: LocatorCipher { get }
+    /// Where the time comes from.
+    var clock: any LedgerClock { get }
 }
 
 extension LedgerWriter: LedgerWriting {

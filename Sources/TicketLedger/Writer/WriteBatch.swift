@@ -11,6 +11,8 @@ struct WriteBatch<Store: StoreBatch> {
     let path: String
     /// Seals the locators of the tickets it issues (their `tl2.` texts).
     let cipher: LocatorCipher
+    /// How long the tokens of a consume live (a reuse revokes them until then).
+    var tokenLifetime: Duration = Rules.defaultTokenLifetime
     private var meta: StoreMeta
     private let startMeta: StoreMeta
     /// The sequence the log stood at when the batch began.
@@ -125,7 +127,7 @@ struct WriteBatch<Store: StoreBatch> {
         var accepted: SecretDigest.Accepted?
         let decision = Decider.redeem(
             presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
-            ticketState: ticketState, now: clock.now(), retryKey: retryKey,
+            ticketState: ticketState, now: clock.now(), retryKey: retryKey, tokenLifetime: tokenLifetime,
             secretMatches: { digest, secret in
                 if remembered?.matches(secret, for: digest) == true { return true }
                 guard digest.matches(secret) else { return false }
@@ -148,11 +150,12 @@ struct WriteBatch<Store: StoreBatch> {
             user.lastLogin = state.consumedAt
             user.lastIP = state.ip
             return .consumed(state.user, user)
-        case .reject(let reason, let record, let counted):
+        case .reject(let reason, let record, let counted, let revoke):
             // A known ticket's refusal: its count stored (a write, like every answer's `meta`),
             // and its event, when the rules log this one.
             if let counted, let ticket { try tickets.setTicket(counted, for: ticket.locator) }
             if let record { try append(record) }
+            if let revoke { try append(.tokensRevoked(revoke)) }
             return .rejected(RedemptionRejection(reason))
         }
     }

@@ -8,11 +8,14 @@ enum Decider {
     /// `retryKey` is the digest of the caller's retry key: recorded with a consume, and a
     /// consumed ticket presented with the same one is a retry (``Rules/isRetry(presented:recorded:)``).
     ///
+    /// `tokenLifetime` is how long the tokens of a consume live: a reuse revokes them until then.
+    ///
     /// `secretMatches` says whether a secret is the one a pool's digest was made from (by
     /// default by digesting it; the writer remembers one it already checked).
     static func redeem(
         presented ticket: Ticket?, pool: PoolID, secret: String?,
         poolState: PoolState?, ticketState: TicketState?, now: Timestamp, retryKey: SHA256Digest? = nil,
+        tokenLifetime: Duration = Rules.defaultTokenLifetime,
         secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
     ) -> RedeemDecision {
         guard let ticket else { return .reject(.malformed, record: nil, counted: nil) }
@@ -21,7 +24,7 @@ enum Decider {
         let known = ticketState.map { $0.verifierDigest.constantTimeEquals(ticket.verifierDigest) } ?? false
         // A known ticket's refusal is counted in its record; the first few are logged, later
         // ones summarised (`Rules.refusalRecord`), so its holder cannot grow the log at will.
-        func reject(_ told: RejectionReason, recorded: RejectionReason? = nil) -> RedeemDecision {
+        func reject(_ told: RejectionReason, recorded: RejectionReason? = nil, revoke: TokensRevoked? = nil) -> RedeemDecision {
             guard known, var counted = ticketState else { return .reject(told, record: nil, counted: nil) }
             counted.refusals = counted.refusals < .max ? counted.refusals + 1 : .max
             let record: LedgerEvent? = switch Rules.refusalRecord(count: counted.refusals) {
@@ -32,7 +35,7 @@ enum Decider {
             case .counted:
                 nil
             }
-            return .reject(told, record: record, counted: counted)
+            return .reject(told, record: record, counted: counted, revoke: revoke)
         }
         guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
         if let refusal = Rules.secretRefusal(
@@ -44,7 +47,10 @@ enum Decider {
         switch state.status {
         case .consumed:
             if Rules.isRetry(presented: retryKey, recorded: state.retryKey) { return .retried(state) }
-            return reject(.alreadyConsumed)
+            let revoke = Rules.revocation(of: state, tokenLifetime: tokenLifetime).map {
+                TokensRevoked(pool: state.pool, at: now, locator: ticket.locator, until: $0)
+            }
+            return reject(.alreadyConsumed, revoke: revoke)
         case .expired: return reject(.expired)
         case .issued: break
         }

@@ -39,7 +39,8 @@ struct PurgePlan {
         guard found < limit, budget > 0 else { return false }
         budget -= 1
         if state.issuedAt.advanced(by: grace) > now { return false }
-        if Rules.isPurgeable(state.status) && Rules.isPastGrace(expiresAt: state.expiresAt, grace: grace, now: now) {
+        if Rules.isPurgeable(state.status) && Rules.isPastGrace(expiresAt: state.expiresAt, grace: grace, now: now)
+            && Rules.isRevocationOver(state.revokedUntil, now: now) {
             byPool[state.pool, default: []].append(locator)
             found += 1
             let pending = Rules.unsummarisedRefusals(count: state.refusals)

@@ -9,11 +9,12 @@ enum RedeemDecision: Sendable, Equatable {
     /// `counted` is its record with this refusal counted (to store) and `record` the event to
     /// append for it, if any (see ``Rules/refusalRecord(count:)``): a flood of made-up tickets
     /// cannot grow the log, nor can the holder of a real one.
-    case reject(RejectionReason, record: LedgerEvent?, counted: TicketState?)
+    /// `revoke` is the revocation a reuse of a consumed ticket appends, the first time.
+    case reject(RejectionReason, record: LedgerEvent?, counted: TicketState?, revoke: TokensRevoked? = nil)
 
     /// The event a refusal appends, if any.
     var recorded: LedgerEvent? {
-        if case .reject(_, let record, _) = self { return record }
+        if case .reject(_, let record, _, _) = self { return record }
         return nil
     }
 }

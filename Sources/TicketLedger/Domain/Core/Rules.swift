@@ -52,6 +52,22 @@ enum Rules {
         return presented.constantTimeEquals(recorded)
     }
 
+    /// How long the tokens of a consume live unless told otherwise (the HTTP server's default).
+    static let defaultTokenLifetime: Duration = .seconds(7200)
+
+    /// "reuse revokes": a consumed ticket presented again (not a retry) revokes the tokens of
+    /// its consume, once, until they expire: its consume's time plus the token lifetime.
+    static func revocation(of ticket: TicketState, tokenLifetime: Duration) -> Timestamp? {
+        guard ticket.status == .consumed, ticket.revokedUntil == nil, let consumedAt = ticket.consumedAt else { return nil }
+        return consumedAt.advanced(by: tokenLifetime)
+    }
+
+    /// "purge-revoked-ticket": a ticket whose tokens are revoked stays until the revocation ends,
+    /// so that it can still be checked.
+    static func isRevocationOver(_ revokedUntil: Timestamp?, now: Timestamp) -> Bool {
+        revokedUntil.map { $0 <= now } ?? true
+    }
+
     /// "purge-live-ticket": only a settled (consumed or expired) ticket may be dropped from
     /// the projection, and the sweep drops one only once its `expiresAt` plus `grace` has passed.
     @inline(__always)

@@ -14,6 +14,8 @@ public enum LedgerEvent: Sendable, Hashable {
     case ticketsPurged(TicketsPurged)
     /// Refusals of a ticket counted in its record, summarised (format version 3).
     case refusalsCounted(RefusalsCounted)
+    /// A consumed ticket was presented again: its tokens are revoked (format version 3).
+    case tokensRevoked(TokensRevoked)
 
     /// When it happened.
     public var at: Timestamp {
@@ -25,6 +27,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .redemptionRejected(let e): e.at
         case .ticketsPurged(let e): e.at
         case .refusalsCounted(let e): e.at
+        case .tokensRevoked(let e): e.at
         }
     }
 
@@ -38,6 +41,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .redemptionRejected(let e): e.pool
         case .ticketsPurged(let e): e.pool
         case .refusalsCounted(let e): e.pool
+        case .tokensRevoked(let e): e.pool
         }
     }
 
@@ -51,6 +55,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .redemptionRejected: "RedemptionRejected"
         case .ticketsPurged: "TicketsPurged"
         case .refusalsCounted: "RefusalsCounted"
+        case .tokensRevoked: "TokensRevoked"
         }
     }
 }

@@ -20,12 +20,14 @@ public struct TicketState: Sendable, Hashable {
     public var refusals: UInt64 = 0
     /// The digest of the retry key its consume recorded (derived from the log).
     public var retryKey: SHA256Digest?
+    /// Until when the tokens of its consume are revoked (a reuse was seen; derived from the log).
+    public var revokedUntil: Timestamp?
     var verifierDigest: SHA256Digest
 
     init(
         status: TicketStatus, pool: PoolID, user: UserID, issuedAt: Timestamp, expiresAt: Timestamp,
         consumedAt: Timestamp?, expiredAt: Timestamp?, ip: IPAddress?, verifierDigest: SHA256Digest, refusals: UInt64 = 0,
-        retryKey: SHA256Digest? = nil
+        retryKey: SHA256Digest? = nil, revokedUntil: Timestamp? = nil
     ) {
         self.status = status
         self.pool = pool
@@ -38,6 +40,7 @@ public struct TicketState: Sendable, Hashable {
         self.verifierDigest = verifierDigest
         self.refusals = refusals
         self.retryKey = retryKey
+        self.revokedUntil = revokedUntil
     }
 
     /// The ticket `event` issues: live, nothing settled yet.

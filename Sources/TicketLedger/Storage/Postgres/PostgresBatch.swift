@@ -177,6 +177,7 @@ final class PostgresBatch: StoreBatch {
         case .ticketExpired(let e): e.locator.sequence
         case .redemptionRejected(let e): e.locator.sequence
         case .refusalsCounted(let e): e.locator.sequence
+        case .tokensRevoked(let e): e.locator.sequence
         case .poolConfigured, .ticketsPurged: 0
         }
         events.append((sequence, EventCodec.Kind(of: event), locator, record))
