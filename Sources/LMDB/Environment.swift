@@ -34,7 +34,12 @@ package struct EnvironmentInfo: Sendable {
     package var lastTransactionID: Int
     package var readersInUse: Int
     /// Bytes of the map in use.
-    package var usedBytes: Int { (lastPageNumber + 1) * pageSize }
+    /// (`Int.max` when damaged numbers would overflow: a damaged store must not trap).
+    package var usedBytes: Int {
+        let (pages, tooMany) = lastPageNumber.addingReportingOverflow(1)
+        let (bytes, tooBig) = pages.multipliedReportingOverflow(by: pageSize)
+        return tooMany || tooBig ? .max : bytes
+    }
 }
 
 /// An LMDB environment: one directory holding `data.mdb` and `lock.mdb`.

@@ -118,8 +118,12 @@ package struct DatabaseStatistics: Sendable, Hashable {
     package var pages: Int
     package var pageSize: Int
     package var depth: Int
-    /// Bytes of the map the database's pages take.
-    package var bytes: Int { pages * pageSize }
+    /// Bytes of the map the database's pages take (`Int.max` when a damaged page count would
+    /// overflow: statistics of a damaged store must not trap).
+    package var bytes: Int {
+        let (product, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? .max : product
+    }
 }
 
 @available(*, unavailable, message: "a transaction belongs to the thread running its closure")

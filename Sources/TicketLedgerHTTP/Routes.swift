@@ -19,6 +19,8 @@ struct Routes: Sendable {
     private let issueKeyDigest: [UInt8]
     /// SHA-256 of the metrics key, when `GET /metrics` needs one.
     private let metricsKeyDigest: [UInt8]?
+    /// SHA-256 of the introspection key (`nil`: `POST /oauth/introspect` answers 401 to everyone).
+    let introspectKeyDigest: [UInt8]?
 
     init(ledger: Ledger, configuration: TicketServer.Configuration, signer: TokenSigner, metrics: ServerMetrics, logger: Logger) {
         self.ledger = ledger
@@ -28,6 +30,7 @@ struct Routes: Sendable {
         self.logger = logger
         self.issueKeyDigest = Array(SHA256.hash(data: Array(configuration.issueKey.utf8)))
         self.metricsKeyDigest = configuration.metricsKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
+        self.introspectKeyDigest = configuration.introspectKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 
     /// Adds the `which` routes to `router` (any request context).
@@ -40,6 +43,11 @@ struct Routes: Sendable {
         if which.contains(.issue) {
             router.post("/tickets") { request, _ in
                 await issue(request)
+            }
+        }
+        if which.contains(.introspect) {
+            router.post("/oauth/introspect") { request, _ in
+                await introspect(request)
             }
         }
         if which.contains(.health) {
@@ -91,12 +99,14 @@ struct Routes: Sendable {
                 throw APIFailure.malformed("no ticket: send it as the body field 'ticket' (or 'tickett') or the query parameter 'ticket'")
             }
             let secret = fields.secret
+            let retryKey = try idempotencyKey(of: request)
             // The async API suspends until the group commit holding this redemption is durable.
-            let outcome = try await ledger.redeem(ticket: ticket, pool: pool, secret: secret)
+            let outcome = try await ledger.redeem(ticket: ticket, pool: pool, secret: secret, idempotencyKey: retryKey)
             switch outcome {
             case .redeemed(let document):
                 metrics.exchanged(.redeemed)
-                let token = signer.sign(user: document.id, unionid: document.unionid, pool: pool, at: document.lastLogin)
+                let token = signer.sign(
+                    user: document.id, unionid: document.unionid, pool: pool, at: document.lastLogin, jti: ledger.tokenID(forTicket: ticket))
                 let success = ExchangeSuccess(document: document, token: token.text, tokenExpiredAt: token.expiresAt.iso8601)
                 response = jsonBytes(.ok, success.json())
             case .rejected(let rejection):
@@ -241,6 +251,20 @@ struct Routes: Sendable {
 
     /// Whether the caller asked for the app reply form (`code=200&message=…&ticket=…`):
     /// `?format=query` (or `form`), or an `Accept` of `application/x-www-form-urlencoded`.
+    /// The exchange's `Idempotency-Key` header (``RetryKey``), or `nil` when it has none;
+    /// `400 malformed` when it is not one value of 1–255 printable ASCII bytes.
+    func idempotencyKey(of request: Request) throws(APIFailure) -> String? {
+        guard let name = Self.idempotencyKeyHeader else { return nil }
+        let values = request.headers[values: name]
+        guard let value = values.first else { return nil }
+        guard values.count == 1, (try? RetryKey(value)) != nil else {
+            throw APIFailure.malformed("the Idempotency-Key header must be one value of 1 to 255 printable ASCII bytes, without spaces")
+        }
+        return value
+    }
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")
+
     func wantsReplyForm(_ request: Request) -> Bool {
         if let format = request.uri.queryParameters["format"] {
             return format == "query" || format == "form"

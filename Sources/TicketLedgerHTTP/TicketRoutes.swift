@@ -33,6 +33,8 @@ public struct TicketRoutes: Sendable {
         case exchange
         /// `POST /tickets`: the mini program's backend issues a ticket (bearer issue key).
         case issue
+        /// `POST /oauth/introspect`: RFC 7662 token introspection (bearer introspection key).
+        case introspect
         /// `GET /healthz`: `ok` while the store answers a read.
         case health
         /// `GET /metrics`: the registry's Prometheus text.

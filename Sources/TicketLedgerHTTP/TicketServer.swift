@@ -15,6 +15,7 @@ import UnixSignals
 /// - `POST /tickets` — the mini program's backend issues a ticket (bearer issue key).
 /// - `GET /healthz` — `ok` while the ledger answers reads.
 /// - `GET /metrics` — Prometheus text (with ``Configuration/metricsKey``, only for its bearer).
+/// - `POST /oauth/introspect` — RFC 7662 token introspection (bearer ``Configuration/introspectKey``).
 ///
 /// ```swift
 /// let ledger = try Ledger.open(at: "/var/lib/tickets")
@@ -67,6 +68,9 @@ public struct TicketServer: Sendable {
 
         /// The `kid` the tokens carry: ``tokenKeyID``, or the one derived from the token key.
         public var effectiveTokenKeyID: String { tokenKeyID ?? TokenSigner.keyID(for: tokenKey) }
+        /// The bearer key `POST /oauth/introspect` requires (at least 16 bytes). `nil` (the
+        /// default): introspection answers 401 to everyone.
+        public var introspectKey: String?
 
         /// A configuration; see each property for its default.
         public init(
@@ -74,8 +78,9 @@ public struct TicketServer: Sendable {
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
             bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
             sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod,
-            maxConnections: Int = 4096, metricsKey: String? = nil, tokenKeyID: String? = nil
+            maxConnections: Int = 4096, metricsKey: String? = nil, tokenKeyID: String? = nil, introspectKey: String? = nil
         ) {
+            self.introspectKey = introspectKey
             self.host = host
             self.port = port
             self.issueKey = issueKey
@@ -111,6 +116,7 @@ public struct TicketServer: Sendable {
             if let tokenKeyID, !(1...64).contains(tokenKeyID.utf8.count) || tokenKeyID.utf8.contains(where: { !(0x21...0x7E).contains($0) }) {
                 throw .invalid("token key id", "must be 1 to 64 printable ASCII characters, no spaces")
             }
+            if let introspectKey, introspectKey.utf8.count < 16 { throw .invalid("introspection key", "must be at least 16 bytes") }
         }
     }
 

@@ -1,10 +1,12 @@
 import Crypto
+import Foundation
 import TicketLedger
 
 /// Signs the exchange's tokens: compact JWS, HS256 (HMAC-SHA256 with the server's key), a
 /// `kid` header naming the key, claims `sub` (the user id), `pool`, `iat` and `exp` (seconds
-/// since 1970), and the product's own claim `data: {id, unionid, clientId}` (`clientId` is
-/// the pool), so a backend written for the product's token reads ours.
+/// since 1970), `jti` (the consume's token id, `Ledger.tokenID(forTicket:)`) when given, and
+/// the product's own claim `data: {id, unionid, clientId}` (`clientId` is the pool), so a
+/// backend written for the product's token reads ours.
 struct TokenSigner: Sendable {
     /// The HMAC key's bytes (`SymmetricKey` is not `Sendable` in this swift-crypto).
     let key: [UInt8]
@@ -30,10 +32,12 @@ struct TokenSigner: Sendable {
     ///
     /// Written by hand, not with `JSONEncoder` and Foundation's string replacing: on the
     /// exchange's hot path those were an eighth of the server's CPU (perf, `Benchmarks/http`).
-    func sign(user: String, unionid: String, pool: PoolID, at moment: Timestamp?) -> (text: String, expiresAt: Timestamp) {
+    func sign(
+        user: String, unionid: String, pool: PoolID, at moment: Timestamp?, jti: String? = nil
+    ) -> (text: String, expiresAt: Timestamp) {
         let iat = (moment ?? SystemClock().now()).millisecondsSince1970 / 1000
         let exp = iat + lifetimeSeconds
-        let payload = Self.claimsJSON(sub: user, unionid: unionid, pool: pool.rawValue, iat: iat, exp: exp)
+        let payload = Self.claimsJSON(sub: user, unionid: unionid, pool: pool.rawValue, iat: iat, exp: exp, jti: jti)
         var signingInput = header
         signingInput.append(UInt8(ascii: "."))
         signingInput.append(contentsOf: base64URL(payload))
@@ -45,8 +49,8 @@ struct TokenSigner: Sendable {
     }
 
     /// The claims object with its keys sorted:
-    /// `{"data":{"id":"…","unionid":"…","clientId":"…"},"exp":…,"iat":…,"pool":"…","sub":"…"}`.
-    static func claimsJSON(sub: String, unionid: String, pool: String, iat: Int64, exp: Int64) -> [UInt8] {
+    /// `{"data":{"id":"…","unionid":"…","clientId":"…"},"exp":…,"iat":…,"jti":"…","pool":"…","sub":"…"}`.
+    static func claimsJSON(sub: String, unionid: String, pool: String, iat: Int64, exp: Int64, jti: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(96 + 2 * sub.utf8.count + unionid.utf8.count + 2 * pool.utf8.count)
         out.append(contentsOf: #"{"data":{"id":"#.utf8)
@@ -59,12 +63,35 @@ struct TokenSigner: Sendable {
         out.append(contentsOf: String(exp).utf8)
         out.append(contentsOf: #","iat":"#.utf8)
         out.append(contentsOf: String(iat).utf8)
+        if let jti {
+            out.append(contentsOf: #","jti":"#.utf8)
+            appendJSONString(jti, to: &out)
+        }
         out.append(contentsOf: #","pool":"#.utf8)
         appendJSONString(pool, to: &out)
         out.append(contentsOf: #","sub":"#.utf8)
         appendJSONString(sub, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    /// The claims of `token` when it is a compact JWS this signer made (its header ours, its
+    /// HMAC right, compared in constant time as SHA-256 digests); `nil` for anything else.
+    /// Whether it has expired or was revoked is the caller's to check.
+    func verify(_ token: String) -> TokenClaims? {
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard token.utf8.count <= 4096, parts.count == 3, Array(parts[0]) == header else { return nil }
+        let signingInput = Array(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
+        let mac = base64URL(Array(HMAC<SHA256>.authenticationCode(for: signingInput, using: SymmetricKey(data: key))))
+        guard Array(SHA256.hash(data: mac)) == Array(SHA256.hash(data: Array(parts[2]))) else { return nil }
+        var text = String(decoding: parts[1], as: UTF8.self).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.utf8.count % 4 != 0 { text += "=" }
+        guard let payload = Data(base64Encoded: text),
+              let claims = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
+              let sub = claims["sub"] as? String, let pool = claims["pool"] as? String,
+              let iat = (claims["iat"] as? NSNumber)?.int64Value, let exp = (claims["exp"] as? NSNumber)?.int64Value
+        else { return nil }
+        return TokenClaims(sub: sub, pool: pool, iat: iat, exp: exp, jti: claims["jti"] as? String)
     }
 
     /// `{"alg":"HS256","kid":"…","typ":"JWT"}`, base64url-encoded.
@@ -99,3 +126,14 @@ func appendJSONString(_ text: String, to out: inout [UInt8]) {
 }
 
 private let hexDigits = Array("0123456789abcdef".utf8)
+
+/// What a token this server signed says (``TokenSigner/verify(_:)``).
+struct TokenClaims: Sendable, Hashable {
+    var sub: String
+    var pool: String
+    /// Seconds since 1970.
+    var iat: Int64
+    var exp: Int64
+    /// The consume's token id; `nil` in tokens signed before it was added.
+    var jti: String?
+}

@@ -6,8 +6,9 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a ticket's state and history, a user's document and history, or store statistics.",
         discussion: """
-            Opens the store read-only. A ticket may be given as its text or as its locator (16 \
-            hexadecimal digits); the ticket text is never printed. Ticket and user histories are \
+            Opens the store read-only. A ticket may be given as its text (tl2.… or an old tl1.…) \
+            or as its locator (16 hexadecimal digits, as export shows it); the ticket text is \
+            never printed. Ticket and user histories are \
             found by scanning the log (from the ticket's issue; the whole log for a user). \
             Exits 1 when the log has no such ticket or user (with --json, after the report).
 
@@ -27,8 +28,8 @@ struct InspectCommand: ParsableCommand {
         switch what {
         case "ticket":
             guard operands.count == 1 else { throw ValidationError("usage: inspect DIR ticket TICKET-OR-LOCATOR") }
-            guard locator(operands[0]) != nil else {
-                throw ValidationError("'ticket' takes a ticket (tl1.…) or its locator (16 hexadecimal digits)")
+            guard Ticket.isWellFormed(operands[0]) || TicketLocator(operands[0].lowercased()) != nil else {
+                throw ValidationError("'ticket' takes a ticket (tl2.… or tl1.…) or its locator (16 hexadecimal digits)")
             }
         case "user":
             guard operands.count == 2 else { throw ValidationError("usage: inspect DIR user POOL ID") }
@@ -41,9 +42,6 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
-    private func locator(_ text: String) -> TicketLocator? {
-        Ticket(text)?.locator ?? TicketLocator(text.lowercased())
-    }
 
     func run() throws {
         try runIsolated(store: dir)
@@ -51,7 +49,9 @@ struct InspectCommand: ParsableCommand {
         defer { reader.close() }
         switch what {
         case "ticket":
-            guard let locator = locator(operands[0]) else { throw ValidationError("not a ticket or locator") }
+            guard let locator = try reader.locator(ofTicket: operands[0]) ?? TicketLocator(operands[0].lowercased()) else {
+                throw ValidationError("not a ticket or locator")
+            }
             let report = try reader.ticketReport(locator)
             if json {
                 printJSON(report)
@@ -102,6 +102,8 @@ struct InspectCommand: ParsableCommand {
     private func detail(_ event: LedgerEvent) -> String {
         switch event {
         case .redemptionRejected(let e): " (\(e.reason.rawValue))"
+        case .refusalsCounted(let e): " (\(e.count) refusals)"
+        case .tokensRevoked(let e): " (until \(e.until.iso8601))"
         case .ticketsPurged(let e): " (\(e.locators.count) tickets)"
         default: ""
         }

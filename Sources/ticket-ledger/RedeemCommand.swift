@@ -18,12 +18,23 @@ struct RedeemCommand: ParsableCommand {
             counted); a line over 1024 bytes is refused as malformed. It exits 1 when any was \
             refused. SIGINT or SIGTERM stops it after the line in progress.
 
+            With --idempotency-key KEY (1 to 255 printable ASCII bytes, one per exchange you may \
+            repeat) the consume records the key's digest, and a retry of the same ticket with \
+            the same key gets the same user document again, without counting a second login, \
+            until the ticket's grace period ends; without the key, or with another, the retry \
+            is alreadyConsumed.
+
             A ticket is exact text, as issue printed it: its hexadecimal digits are lowercase, \
             and any other spelling is malformed.
 
             Examples:
               T=$(ticket-ledger issue ./store --pool app1 --user u1)
               ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret
+              T=$(ticket-ledger issue ./store --pool app1 --user u1)
+              ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret \\
+                --idempotency-key attempt-7f3a
+              ticket-ledger redeem ./store --pool app1 --ticket "$T" --secret s3cret \\
+                --idempotency-key attempt-7f3a
               ticket-ledger issue ./store --pool app1 --user u2 --count 3 > tickets.txt
               ticket-ledger redeem ./store --pool app1 --tickets-from tickets.txt \\
                 --secret s3cret
@@ -36,11 +47,17 @@ struct RedeemCommand: ParsableCommand {
     @Option(name: .customLong("tickets-from"), help: "Redeem every ticket in this file, one per line (- for stdin).")
     var ticketsFrom: String?
     @Option(help: "The pool secret.") var secret: String?
+    @Option(name: .customLong("idempotency-key"), help: "Makes this redemption safe to retry with the same key (--ticket only).")
+    var idempotencyKey: String?
 
     func validate() throws {
         _ = try poolID(pool)
         guard (ticket == nil) != (ticketsFrom == nil) else {
             throw ValidationError("give exactly one of --ticket and --tickets-from")
+        }
+        if let idempotencyKey {
+            guard ticket != nil else { throw ValidationError("--idempotency-key goes with --ticket") }
+            do { _ = try RetryKey(idempotencyKey) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -53,7 +70,7 @@ struct RedeemCommand: ParsableCommand {
         let pool = try poolID(pool)
         let secret = resolvedSecret(secret)
         if let ticket {
-            switch try ledger.redeem(ticket: ticket, pool: pool, secret: secret) {
+            switch try ledger.redeem(ticket: ticket, pool: pool, secret: secret, idempotencyKey: idempotencyKey) {
             case .redeemed(let document):
                 printJSON(document)
             case .rejected(let rejection):

@@ -57,6 +57,8 @@ struct ServeCommand: ParsableCommand {
     var maxConnections: Int?
     @Option(name: .customLong("metrics-key"), help: "Bearer key GET /metrics requires (≥ 16 bytes; or TICKET_LEDGER_METRICS_KEY). Without one the metrics are open.")
     var metricsKey: String?
+    @Option(name: .customLong("introspect-key"), help: "Bearer key POST /oauth/introspect requires (≥ 16 bytes; or TICKET_LEDGER_INTROSPECT_KEY). Without one introspection answers 401.")
+    var introspectKey: String?
 
     func validate() throws {
         do {
@@ -79,7 +81,8 @@ struct ServeCommand: ParsableCommand {
             tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody,
             sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace),
             maxConnections: maxConnections ?? min(4096, max(1, openFiles - 64)),
-            metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"])
+            metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"],
+            introspectKey: introspectKey ?? env["TICKET_LEDGER_INTROSPECT_KEY"])
     }
 
     func run() throws {
@@ -93,7 +96,8 @@ struct ServeCommand: ParsableCommand {
         // the registry GET /metrics emits: bootstrapped before the ledger makes its instruments.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(TicketServer.metricsFactory(registry))
-        let options = Ledger.Options(durability: durability.durability)
+        var options = Ledger.Options(durability: durability.durability)
+        options.tokenLifetime = .seconds(tokenLifetime)  // a reuse revokes the tokens until they expire
         let location = try StoreLocation(parsing: dir, environment: ProcessInfo.processInfo.environment)
         let ledger = try Ledger.open(location, create: true, options: options, logger: logger)
         defer { ledger.close() }

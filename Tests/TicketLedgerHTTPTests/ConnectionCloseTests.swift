@@ -21,7 +21,7 @@ struct ConnectionCloseTests {
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
             #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2, "more than one answer: \(answer)")
             #expect(closed, "the connection stayed open after Connection: close")
-            let locator = try #require(Ticket(ticket)?.locator)
+            let locator = try #require(try server.ledger.locator(ofTicket: ticket))
             #expect(try await server.ledger.ticketState(locator)?.status == .issued, "the pipelined exchange was run")
             // Keep-alive answers still serve pipelined requests in order.
             let second = try RawConnection(port: server.port)

@@ -24,7 +24,7 @@ struct DuplicateKeyTests {
                 #expect(reply.status == 400, "\(body): \(reply.body)")
                 #expect(reply.json["code"] as? String == "malformed", "\(body)")
             }
-            let locator = try #require(Ticket(ticket)?.locator)
+            let locator = try #require(try server.ledger.locator(ofTicket: ticket))
             #expect(try await server.ledger.ticketState(locator)?.status == .issued)
             // Other duplicate keys, nested or not, are no one's business; the exchange still works.
             let fine = try await server.send(

@@ -156,7 +156,7 @@ struct HostKillTests {
             let wins = pair.filter { $0 == 200 }.count
             #expect(wins <= 1, "ticket \(i) was paid out \(wins) times: \(pair)")
             #expect([-1, 0, 200, 410].contains(pair[0]) && [200, 410].contains(pair[1]), "ticket \(i): \(pair)")
-            let locator = try #require(Ticket(texts[i])).locator
+            let locator = try #require(try ledger.locator(ofTicket: texts[i]))
             let state = try await ledger.ticketState(locator)
             if wins == 1 {
                 acknowledged += 1

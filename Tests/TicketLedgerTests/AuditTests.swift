@@ -246,10 +246,10 @@ struct AuditTests {
         #expect(lines.map(\.sequence) == [2, 3, 4, 5])
         let report = try ledger.ticketReport(TicketLocator(sequence: 2))
         #expect(report.state?.status == .consumed)
-        #expect(report.history.map(\.event.typeName) == ["TicketIssued", "TicketConsumed", "RedemptionRejected"])
+        #expect(report.history.map(\.event.typeName) == ["TicketIssued", "TicketConsumed", "RedemptionRejected", "TokensRevoked"])
         let user = try ledger.userReport(pool: Self.pool, user: .test("u0"))
         #expect(user.document?.loginsCount == 1)
-        #expect(user.history.count == 6)  // two tickets: one issued, consumed, replayed; one issued, refused a wrong secret, expired
+        #expect(user.history.count == 7)  // two tickets: one issued, consumed, replayed (revoking its tokens); one issued, refused a wrong secret, expired
         let stats = try ledger.statistics()
         #expect(stats.events == Int(try ledger.head().sequence))
         #expect(stats.ticketsConsumed == 3 && stats.ticketsExpired == 3 && stats.ticketsIssued == 0)

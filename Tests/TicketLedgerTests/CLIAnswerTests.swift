@@ -69,7 +69,7 @@ struct CLIAnswerTests {
             #expect(r.status == 0, "\(r.stderr)")
             let lines = r.stdout.split(separator: "\n")
             #expect(lines.count == 3)
-            for line in lines { #expect(try (object(line)["ticket"] as? String)?.hasPrefix("tl1.") == true) }
+            for line in lines { #expect(try (object(line)["ticket"] as? String)?.hasPrefix("tl2.") == true) }
             r = try CLI.run("export", dir, "--json")
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.split(separator: "\n").count == 4)

@@ -117,7 +117,7 @@ struct CrashTests {
                 #expect(outcome.rejection?.reason == .alreadyConsumed, "replayed ticket after kill \(kills): \(outcome); \(context)")
             }
             for ticket in mine {
-                let locator = try #require(Ticket(ticket)).locator
+                let locator = try #require(try ledger.locator(ofTicket: ticket))
                 #expect(try ledger.ticketState(locator)?.status == .consumed)
             }
             // The users overlay, replayed from the log tail on open, counts every login of ours.

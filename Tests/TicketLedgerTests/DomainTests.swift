@@ -137,7 +137,14 @@ struct DeciderTests {
             let record = refused.recorded.map {
                 RedemptionRejected(pool: row.pool, at: now, locator: ticket.locator, reason: $0)
             }
-            #expect(decision == .reject(refused.told, record: record))
+            guard case .reject(let told, let recorded, let counted, _) = decision else {
+                Issue.record("expected a refusal, got \(decision)")
+                return
+            }
+            #expect(told == refused.told)
+            #expect(recorded == record.map(LedgerEvent.redemptionRejected))
+            // A known ticket's refusal is counted in its record (the first: 1).
+            #expect(counted?.refusals == (record == nil ? nil : 1))
         } else {
             #expect(decision == .consume(TicketConsumed(pool: Fixture.pool, at: now, locator: ticket.locator)))
         }

@@ -31,12 +31,16 @@ struct FuzzTests {
         (0..<Int.random(in: 0...limit, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
-    /// Valid event records, one per kind and then some (purges of one and many tickets).
+    /// Valid event records, one per kind and then some (purges of one and many tickets; the
+    /// records of format 3: a refusal summary, a revocation, a consume with a retry key).
     static var records: [[UInt8]] {
         let purges: [LedgerEvent] = [
             .ticketsPurged(TicketsPurged(pool: CodecTests.pool, at: CodecTests.at, locators: [TicketLocator(sequence: 5)])),
             .ticketsPurged(TicketsPurged(
                 pool: CodecTests.pool, at: CodecTests.at, locators: (1...300).map { TicketLocator(sequence: UInt64($0 * $0)) })),
+            .refusalsCounted(RefusalsCounted(pool: CodecTests.pool, at: CodecTests.at, locator: TicketLocator(sequence: 7), count: 1000)),
+            .tokensRevoked(TokensRevoked(pool: CodecTests.pool, at: CodecTests.at, locator: TicketLocator(sequence: 7), until: CodecTests.at)),
+            .ticketConsumed(TicketConsumed(pool: CodecTests.pool, at: CodecTests.at, locator: TicketLocator(sequence: 7), retryKey: .zero)),
         ]
         return (CodecTests.events + purges).map { EventCodec.record(of: $0, after: .zero).bytes }
     }
@@ -98,7 +102,11 @@ struct FuzzTests {
             lastLogin: CodecTests.at, lastIP: nil)
         let pool = PoolState(policy: PoolPolicy(), secret: SecretDigest.make(for: "s"), configuredAt: CodecTests.at)
         let meta = StoreMeta(format: 1, head: ChainHead(sequence: 9, hash: .zero), usersSequence: 4)
-        let seeds = [ticket.encoded(), user.encoded(), pool.encoded(), meta.encoded()]
+        var counted = ticket
+        counted.refusals = 1_234
+        counted.retryKey = .zero
+        counted.revokedUntil = CodecTests.at
+        let seeds = [ticket.encoded(), counted.encoded(), user.encoded(), pool.encoded(), meta.encoded()]
         for record in seeds { #expect(record.withUnsafeBytes { FuzzEntry.projectionRecords($0) } >= 1) }
         let texts = ["5f8e9c0d1a2b3c4d5e6f7a8b", "wx-user-42", "192.168.0.106", "::ffff:10.0.0.1", "17612346754", "用户"]
             .map { Array($0.utf8) }

@@ -34,17 +34,17 @@ struct PostgresStoreTests {
         #expect(document.phone == "176xxxx6754")
         #expect(try ledger.redeem(ticket: issued.ticket.text, pool: Self.pool, secret: secret).rejection?.reason == .alreadyConsumed)
         #expect(try ledger.redeem(ticket: issued.ticket.text, pool: Self.pool, secret: "wrong").rejection?.reason == .secretMismatch)
-        #expect(try ledger.head().sequence == 5)
+        #expect(try ledger.head().sequence == 6)  // … the replay revoked the consume's tokens (TokensRevoked)
         ledger.close()
 
         ledger = try Self.open(db, clock: clock, create: false)
         defer { ledger.close() }
-        #expect(try ledger.head().sequence == 5)
+        #expect(try ledger.head().sequence == 6)
         #expect(try ledger.userDocument(pool: Self.pool, user: .test("u1"))?.loginsCount == 1)
         #expect(try ledger.ticketState(issued.ticket.locator)?.status == .consumed)
         #expect(try ledger.redeem(ticket: issued.ticket.text, pool: Self.pool, secret: secret).rejection?.reason == .alreadyConsumed)
         let second = try ledger.issueTicket(IssueRequest(pool: Self.pool, user: .test("u1")))
-        #expect(second.ticket.locator.sequence == 7)  // after the recorded alreadyConsumed (6)
+        #expect(second.ticket.locator.sequence == 8)  // after the recorded alreadyConsumed (7)
         #expect(try ledger.redeem(ticket: second.ticket.text, pool: Self.pool, secret: secret).document?.loginsCount == 2)
     }
 
@@ -146,6 +146,29 @@ struct PostgresStoreTests {
         #expect(try ledger.redeem(ticket: tickets[0].ticket.text, pool: Self.pool, secret: secret).rejection?.reason == .unknown)
     }
 
+    @Test("one ticket's refusals: counted in its record, the first few logged, then one summary per 1,000 and one at the purge")
+    func refusalsBounded() throws {
+        let db = try TestPostgres.Database()
+        let clock = ManualClock(TempStore.epoch)
+        var ledger = try Self.open(db, clock: clock)
+        let ticket = try ledger.seed(pool: Self.pool, tickets: 1)[0]
+        let n = Rules.loggedRefusalsPerTicket + Rules.refusalsPerSummary + 5
+        for _ in 0..<n {
+            #expect(try ledger.redeem(ticket: ticket.ticket.text, pool: Self.pool, secret: "wrong").rejection?.reason == .secretMismatch)
+        }
+        ledger.close()
+        ledger = try Self.open(db, clock: clock, create: false)
+        defer { ledger.close() }
+        #expect(try ledger.ticketState(ticket.ticket.locator)?.refusals == n)
+        // 1 pool + 1 issue + the logged refusals + one summary, not n events.
+        #expect(try ledger.head().sequence == 2 + Rules.loggedRefusalsPerTicket + 1)
+        clock.advance(by: .seconds(120) + Ledger.ticketGracePeriod)
+        let sweep = try ledger.sweep()
+        #expect(sweep.expired == 1 && sweep.purged == 1)
+        // The expiry, the summary of the last 5, the purge.
+        #expect(try ledger.head().sequence == 2 + Rules.loggedRefusalsPerTicket + 1 + 3)
+    }
+
     @Test("the database refuses a second consume event of a ticket, whatever a writer does")
     func uniqueConsume() throws {
         let db = try TestPostgres.Database()
@@ -174,9 +197,32 @@ struct PostgresStoreTests {
         let session = PostgresSession(location: db.location, logger: .init(label: "test"))
         defer { session.close() }
         try session.runSQL("UPDATE ticket_ledger_meta SET schema = 99", "pretend a newer build")
-        #expect(throws: LedgerError.newerFormat(path: db.location.description, found: 99, supported: 1)) {
+        #expect(throws: LedgerError.newerFormat(path: db.location.description, found: 99, supported: UInt16(PostgresSchema.version))) {
             try Self.open(db, create: false)
         }
+    }
+
+    @Test("a schema 1 database (before the ticket-text key) is upgraded on open, and its hosts share one key")
+    func upgradeFromSchema1() throws {
+        let db = try TestPostgres.Database()
+        let first = try Self.open(db)
+        let old = try first.seed(pool: Self.pool, tickets: 1)[0]
+        first.close()
+        let session = PostgresSession(location: db.location, logger: .init(label: "test"))
+        defer { session.close() }
+        try session.runSQL("DROP TABLE ticket_ledger_secrets", "pretend schema 1")
+        try session.runSQL("UPDATE ticket_ledger_meta SET schema = 1", "pretend schema 1")
+        let a = try Self.open(db, create: false)
+        defer { a.close() }
+        let b = try Self.open(db, create: false)
+        defer { b.close() }
+        #expect(try PostgresSchema.installedVersion(session) == PostgresSchema.version)
+        // A ticket issued before the key (its tl1 text) still redeems; new ones are tl2, on either host.
+        let oldText = Ticket(locator: old.ticket.locator, verifier: old.ticket.verifier).text
+        #expect(try b.redeem(ticket: oldText, pool: Self.pool, secret: secret).document != nil)
+        let fresh = try a.issueTicket(IssueRequest(pool: Self.pool, user: .test("u9")))
+        #expect(fresh.ticket.text.hasPrefix("tl2."))
+        #expect(try b.redeem(ticket: fresh.ticket.text, pool: Self.pool, secret: secret).document != nil)
     }
 
     @Test("a database that cannot be reached is storeUnavailable, and the URL's password is refused")

@@ -223,7 +223,7 @@ struct SecretBatchTests {
         let tickets = try ledger.seed(pool: a, tickets: 6).map(\.ticket.text)
         try ledger.configurePool(b, secret: "other-secret")
         let inB = try ledger.issueTicket(IssueRequest(pool: b, user: .test("u0"))).ticket.text
-        func redeem(_ ticket: String, _ pool: PoolID, _ secret: String?) -> Command { .redeem(Ticket(ticket), pool: pool, secret: secret) }
+        func redeem(_ ticket: String, _ pool: PoolID, _ secret: String?) -> Command { .redeem(Ticket(ticket, cipher: ledger.writer.locatorCipher), pool: pool, secret: secret) }
         let results = try ledger.writer.runBatch([
             redeem(tickets[0], a, secret),                     // hashed, then remembered
             redeem(tickets[1], a, String(secret.dropLast()) + "X"),  // same length, last byte differs

@@ -87,13 +87,50 @@ struct StoreFormatFixtureTests {
         #expect(u1.lastIP == "::ffff:192.168.0.107")
         // The purged tickets of the short pool are unknown now, and new events follow the old ones.
         let issued = try ledger.issueTicket(IssueRequest(pool: .test("open"), user: .test("guest"), ip: "10.1.2.3"))
-        #expect(issued.ticket.locator.sequence == 15 + UInt64(live.count) * 2 + 1)
+        // Each live ticket: its consume, the replay, and the revocation that first replay made.
+        #expect(issued.ticket.locator.sequence == 15 + UInt64(live.count) * 3 + 1)
         ledger.close()
 
         let after = try LedgerReader.open(at: store)
         defer { after.close() }
         let report = try after.audit()
         #expect(report.ok, "findings: \(report.findings)")
-        #expect(report.events == 15 + UInt64(live.count) * 2 + 1)
+        #expect(report.events == 15 + UInt64(live.count) * 3 + 1)
+    }
+
+    @Test("it is written in the new format (counted refusals, a RefusalsCounted record) and still audits, every refusal counted")
+    func takesNewFormat() throws {
+        let (root, store) = try Self.copy()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let live = try #require(try Self.liveTickets().first)
+        let before = try LedgerReader.open(at: store)
+        let old = try before.audit()
+        let locator = try #require(Ticket(live.ticket)).locator
+        let issuedAt = try #require(try before.ticketReport(locator).state).issuedAt
+        before.close()
+        #expect(old.refusals == RefusalTally(logged: 2, summarised: 0, unsummarised: 0))
+
+        let ledger = try Ledger.open(at: store, clock: ManualClock(issuedAt.advanced(by: .seconds(1))))
+        let n = Rules.loggedRefusalsPerTicket + Rules.refusalsPerSummary + 6
+        for _ in 0..<n {
+            #expect(try ledger.redeem(ticket: live.ticket, pool: live.pool, secret: "wrong").rejection?.reason == .secretMismatch)
+        }
+        #expect(try ledger.ticketState(locator)?.refusals == n)
+        let head = try ledger.head()
+        ledger.close()
+
+        // The log grew by the logged refusals and one summary, in format version 3.
+        #expect(head.sequence == 15 + Rules.loggedRefusalsPerTicket + 1)
+        let reader = try LedgerReader.open(at: store)
+        defer { reader.close() }
+        var logged: [LoggedEvent] = []
+        try reader.exportEvents(from: head.sequence, through: head.sequence) { logged.append($0) }
+        let last = try #require(logged.first)
+        #expect(last.event == .refusalsCounted(RefusalsCounted(
+            pool: live.pool, at: issuedAt.advanced(by: .seconds(1)), locator: locator, count: Rules.refusalsPerSummary)))
+        let report = try reader.audit()
+        #expect(report.ok, "findings: \(report.findings)")
+        #expect(report.refusals.total == 2 + n)
+        #expect(report.refusals.unsummarised == 6)
     }
 }

@@ -40,9 +40,10 @@ struct StoreTests {
         #expect(try store.ledger.redeem(ticket: issued[0].ticket.text, pool: pool, secret: secret).rejection?.reason == .alreadyConsumed)
         #expect(try store.ledger.redeem(ticket: issued[1].ticket.text, pool: pool, secret: secret).document?.loginsCount == 1)
         let next = try store.ledger.issueTicket(IssueRequest(pool: pool, user: .test("new")))
-        #expect(next.ticket.locator.sequence == headBefore.sequence + 3)
+        // The replay (RedemptionRejected, and TokensRevoked: the first reuse), the consume, then this issue.
+        #expect(next.ticket.locator.sequence == headBefore.sequence + 4)
         let log = try Self.verifiedLog(store.ledger)
-        #expect(log.count == Int(headBefore.sequence) + 3)
+        #expect(log.count == Int(headBefore.sequence) + 4)
         #expect(log.map(\.1.typeName).filter { $0 == "TicketIssued" }.count == 6)
     }
 

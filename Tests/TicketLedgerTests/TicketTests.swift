@@ -23,7 +23,8 @@ struct TicketTests {
     @Test("malformed texts do not parse", arguments: [
         "", "tl1.", "garbage", "tl1.000000000000002a.q83vEjRWeJCrze8SNFZ4k",  // one short
         "tl1.000000000000002a.q83vEjRWeJCrze8SNFZ4kAA",  // one long
-        "tl2.000000000000002a.q83vEjRWeJCrze8SNFZ4kA",  // other version
+        "tl2.000000000000002a.q83vEjRWeJCrze8SNFZ4kA",  // the keyed form, without its store's key
+        "tl3.000000000000002a.q83vEjRWeJCrze8SNFZ4kA",  // another version
         "tl1.000000000000002A.q83vEjRWeJCrze8SNFZ4kA",  // upper-case hex
         "tl1.000000000000002a.q83vEjRWeJCrze8SNFZ4kB",  // non-zero padding bits
         "tl1.000000000000002a.q83vEjRWeJCrze8SNFZ4k=",  // padding character

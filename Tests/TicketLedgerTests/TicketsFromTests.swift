@@ -128,7 +128,7 @@ struct TicketsFromTests {
         #expect(stderr.contains("interrupted by SIGINT"), "\(stderr)")
         let ledger = try Ledger.open(at: store.path)
         defer { ledger.close() }
-        #expect(try ledger.ticketState(try #require(Ticket(tickets[0])?.locator))?.status == .consumed)
+        #expect(try ledger.ticketState(try #require(try ledger.locator(ofTicket: tickets[0])))?.status == .consumed)
     }
 }
 

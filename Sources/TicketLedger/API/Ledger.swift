@@ -35,6 +35,9 @@ public final class Ledger: LedgerReading {
         public var groupCommit: Bool
         /// The most commands in one batch.
         public var maxBatch: Int
+        /// How long the tokens an embedding server issues for a consume live (default 7200 s,
+        /// the HTTP server's): a reuse of the ticket revokes them until then.
+        public var tokenLifetime: Duration = .seconds(7200)
         /// When the users overlay is checkpointed (tests make it small).
         var checkpoint = CheckpointPolicy()
         /// Tests only: asked before each batch commits; a thrown error abandons the batch.
@@ -133,7 +136,7 @@ public final class Ledger: LedgerReading {
         let writer = LedgerWriter(
             store: store, clock: clock,
             logger: logger, maxBatch: options.maxBatch, checkpointPolicy: options.checkpoint,
-            faultInjector: options.faultInjector)
+            tokenLifetime: options.tokenLifetime, faultInjector: options.faultInjector)
         do {
             // Catch the users overlay up with the log tail now, not on the first request.
             _ = try writer.user(UserKey(pool: PoolID(unchecked: ""), user: UserID(unchecked: "")))
@@ -213,21 +216,38 @@ public final class Ledger: LedgerReading {
     /// Everything is decided and appended in one write transaction: on success
     /// `TicketConsumed`, on refusal of a ticket the ledger knows `RedemptionRejected`.
     /// Returns only once the outcome is durable.
+    ///
+    /// With an `idempotencyKey` (``RetryKey``: 1–255 bytes of printable ASCII, one per
+    /// exchange the caller may repeat) the consume records the key's digest, and a retry of
+    /// the same ticket with the same key — while the ticket is held, until its grace period
+    /// ends — gets the consume's answer again (the same user, `lastLogin` and `lastIP`)
+    /// without counting a second login. Without the key, or with another, a consumed ticket
+    /// is `alreadyConsumed`.
     /// - Returns: the user document, or why the ticket was refused.
-    /// - Throws: only when the store itself fails (then nothing of the batch was applied).
-    public func redeem(ticket: String, pool: PoolID, secret: String?) throws(LedgerError) -> RedemptionOutcome {
-        guard case .redeemed(let redemption) = try submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
-            throw Self.mismatch
-        }
+    /// - Throws: ``LedgerError/invalidArgument(_:_:)`` for a malformed idempotency key;
+    ///   otherwise only when the store itself fails (then nothing of the batch was applied).
+    public func redeem(
+        ticket: String, pool: PoolID, secret: String?, idempotencyKey: String? = nil
+    ) throws(LedgerError) -> RedemptionOutcome {
+        let command = try redeemCommand(ticket, pool: pool, secret: secret, idempotencyKey: idempotencyKey)
+        guard case .redeemed(let redemption) = try submit(command).get() else { throw Self.mismatch }
         return redemption.outcome
     }
 
-    /// Redeems a ticket, suspending instead of blocking; see `redeem(ticket:pool:secret:)`.
-    public func redeem(ticket: String, pool: PoolID, secret: String?) async throws(LedgerError) -> RedemptionOutcome {
-        guard case .redeemed(let redemption) = try await submit(.redeem(Ticket(ticket), pool: pool, secret: secret)).get() else {
-            throw Self.mismatch
-        }
+    /// Redeems a ticket, suspending instead of blocking; see `redeem(ticket:pool:secret:idempotencyKey:)`.
+    public func redeem(
+        ticket: String, pool: PoolID, secret: String?, idempotencyKey: String? = nil
+    ) async throws(LedgerError) -> RedemptionOutcome {
+        let command = try redeemCommand(ticket, pool: pool, secret: secret, idempotencyKey: idempotencyKey)
+        guard case .redeemed(let redemption) = try await submit(command).get() else { throw Self.mismatch }
         return redemption.outcome
+    }
+
+    /// The command for a redemption: the text parsed and the key digested here, on the caller's thread.
+    private func redeemCommand(_ text: String, pool: PoolID, secret: String?, idempotencyKey: String?) throws(LedgerError) -> Command {
+        let key = try idempotencyKey.map { (text) throws(LedgerError) in try RetryKey(text) }
+        let ticket = Ticket(text, cipher: writer.locatorCipher)
+        return .redeem(ticket, pool: pool, secret: secret, retryKey: ticket.flatMap { t in key?.digest(for: t.locator) })
     }
 
     /// Appends `TicketExpired` for every issued ticket whose expiry has passed, found through

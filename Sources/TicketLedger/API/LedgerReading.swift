@@ -53,6 +53,18 @@ extension LedgerReading {
         }
     }
 
+    /// The locator of the ticket whose text is `text` — in the `tl2.` form, under this store's
+    /// key — or `nil` when `text` is not a ticket's text (or a `tl2.` text and the store has no
+    /// key yet, so issued none). Says nothing of whether the ticket exists.
+    public func locator(ofTicket text: String) throws(LedgerError) -> TicketLocator? {
+        let cipher: LocatorCipher?
+        switch try readAccess.kind {
+        case .lmdb(let store): cipher = try store.read { txn in try LocatorKeyRecord.read(txn, store) }
+        case .postgres(let store): cipher = store.locatorCipher
+        }
+        return Ticket(text, cipher: cipher)?.locator
+    }
+
     /// Replays the whole log into fresh in-memory projections and checks it; see ``AuditReport``.
     /// The audit covers the log as it stood at its start.
     public func audit(_ options: AuditOptions = AuditOptions()) throws(LedgerError) -> AuditReport {

@@ -1,7 +1,7 @@
 /// The mini program's successful reply: the ticket to send to the app's own server.
 ///
 /// The mini program hands the app a query string: `code` (`200` on success), `message`,
-/// and on success `ticket`, e.g. `code=200&message=ok&ticket=tl1.…`.
+/// and on success `ticket`, e.g. `code=200&message=ok&ticket=tl2.…`.
 public struct MiniProgramReply: Sendable, Hashable {
     /// The single-use ticket; the app's server exchanges it for the user.
     public var ticket: String

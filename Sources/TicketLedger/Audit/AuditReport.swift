@@ -10,6 +10,8 @@ public struct AuditReport: Sendable, Encodable {
     public var computedHead: ChainHead
     /// The sequence the stored users projection reflects (compared at exactly that point).
     public var usersCheckpoint: UInt64
+    /// Every refused redemption of a known ticket the store accounts for (checked against the log).
+    public var refusals: RefusalTally
     /// Every finding, by sequence (at most ``AuditOptions/maxFindings``).
     public var findings: [AuditFinding]
     /// Findings beyond the ones kept.
@@ -18,7 +20,7 @@ public struct AuditReport: Sendable, Encodable {
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case ok, events, head, computedHead, usersCheckpoint, findings, findingsOmitted, seconds
+        case ok, events, head, computedHead, usersCheckpoint, refusals, findings, findingsOmitted, seconds
     }
 
     /// `head` and `computedHead` as `SEQ:HEX`, the form `--expect-digest` takes.
@@ -29,6 +31,7 @@ public struct AuditReport: Sendable, Encodable {
         try c.encode(head.description, forKey: .head)
         try c.encode(computedHead.description, forKey: .computedHead)
         try c.encode(usersCheckpoint, forKey: .usersCheckpoint)
+        try c.encode(refusals, forKey: .refusals)
         try c.encode(findings, forKey: .findings)
         try c.encode(findingsOmitted, forKey: .findingsOmitted)
         try c.encode(seconds, forKey: .seconds)

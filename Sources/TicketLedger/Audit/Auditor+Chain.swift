@@ -12,6 +12,7 @@ extension Auditor {
         var findings = FindingList(limit: limit)
         var ticketsCompared = false
         var usersSeen = 0
+        var unsummarisedRefusals: UInt64 = 0
         var chain = ChainVerifier(expect: expect, findings: &findings)
         try store.read { txn in
             let meta = try store.meta(txn)
@@ -47,7 +48,7 @@ extension Auditor {
             // The stored tickets, pools and expiry index against the replay at the head, here
             // while the replaying thread compares the users — when both read the same snapshot.
             if open, let (replay, snapshot, users) = channel.takeOver(), snapshot == txn.snapshotID {
-                try compareTickets(store, txn: txn, replay: replay, at: last, findings: &findings)
+                unsummarisedRefusals = try compareTickets(store, txn: txn, replay: replay, at: last, findings: &findings)
                 ticketsCompared = true
                 // Then the users the replaying thread has not taken yet.
                 if let users {
@@ -57,6 +58,6 @@ extension Auditor {
         }
         return ChainResult(
             findings: findings, computedHead: chain.computedHead, ticketsCompared: ticketsCompared,
-            usersSeen: usersSeen)
+            usersSeen: usersSeen, unsummarisedRefusals: unsummarisedRefusals)
     }
 }

@@ -148,7 +148,24 @@ extension Auditor {
                     findings.add(sequence, "same-pool", "ticket \(e.locator) of pool '\(ticket.pool)' expired in pool '\(e.pool)'")
                 }
             }
-        case .redemptionRejected, .ticketsPurged:
+        case .refusalsCounted(let e):
+            if !Rules.isSummaryCount(e.count) {
+                findings.add(sequence, "refusals-count", "ticket \(e.locator): a summary of \(e.count) refusals, outside 1...\(Rules.refusalsPerSummary)")
+            }
+            if let ticket = (try? replay.ticket(e.locator)) ?? nil {
+                if !Rules.isSamePool(ticket.pool, e.pool) {
+                    findings.add(sequence, "same-pool", "ticket \(e.locator) of pool '\(ticket.pool)' has refusals counted in pool '\(e.pool)'")
+                }
+            } else {
+                findings.add(sequence, "refusals-unknown-ticket", "refusals of ticket \(e.locator) are summarised, but the projection does not hold it")
+            }
+        case .ticketsPurged(let e):
+            for locator in e.locators {
+                if let ticket = (try? replay.ticket(locator)) ?? nil, !Rules.isRevocationOver(ticket.revokedUntil, now: e.at) {
+                    findings.add(sequence, "purge-revoked-ticket", "ticket \(locator) was purged while its tokens' revocation lasts")
+                }
+            }
+        case .redemptionRejected, .tokensRevoked:
             break
         }
     }

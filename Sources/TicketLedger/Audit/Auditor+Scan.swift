@@ -47,7 +47,7 @@ extension Auditor {
             return true
         }
         chain.finish(head: meta.head, findings: &findings)
-        try compareTickets(scan, replay: replay, at: head, findings: &findings)
+        let unsummarised = try compareTickets(scan, replay: replay, at: head, findings: &findings)
         if !usersCompared { try compareUsers(scan, replay: replay, at: checkpoint, findings: &findings) }
         if let beyond = try scan.lastRecordSequence(), beyond > head {
             findings.add(head + 1, "head", "the log holds events up to \(beyond), after the head \(head) that meta records")
@@ -56,7 +56,9 @@ extension Auditor {
         all.sort { ($0.sequence, $0.rule) < ($1.sequence, $1.rule) }
         let kept = Array(all.prefix(options.maxFindings))
         return AuditReport(
-            events: head, head: meta.head, computedHead: chain.computedHead, usersCheckpoint: checkpoint, findings: kept,
+            events: head, head: meta.head, computedHead: chain.computedHead, usersCheckpoint: checkpoint,
+            refusals: RefusalTally(logged: replay.refusalEvents, summarised: replay.refusalsSummarised, unsummarised: unsummarised),
+            findings: kept,
             findingsOmitted: findings.omitted + (all.count - kept.count),
             seconds: Double(monotonicNanoseconds() - started) / 1e9)
     }

@@ -1,14 +1,25 @@
 import LMDB
 
 extension Auditor {
-    static func compareTickets(_ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
+    /// Compares the stored tickets, pools and expiry index of an LMDB transaction with the
+    /// replay at `head`; returns the refusals the stored tickets count that the log has not
+    /// summarised yet.
+    @discardableResult
+    static func compareTickets(
+        _ store: StoreHandle, txn: Transaction, replay: CompactReplay, at head: UInt64, findings: inout FindingList
+    ) throws -> UInt64 {
         try compareTickets(LMDBScan(store, txn: txn), replay: replay, at: head, findings: &findings)
     }
 
-    /// Compares the stored tickets, pools and expiry index with the replay at `head`.
-    static func compareTickets(_ scan: some StoreScan, replay: CompactReplay, at head: UInt64, findings: inout FindingList) throws {
+    /// Compares the stored tickets, pools and expiry index with the replay at `head`; returns the
+    /// refusals the stored tickets count that the log has not summarised yet.
+    @discardableResult
+    static func compareTickets(
+        _ scan: some StoreScan, replay: CompactReplay, at head: UInt64, findings: inout FindingList
+    ) throws -> UInt64 {
         // tickets
         var seen = 0
+        var unsummarised: UInt64 = 0
         try scan.scanStoredTickets { sequence, value in
             guard let sequence else {
                 findings.add(head, "projection-tickets", "a tickets key is not 8 bytes")
@@ -16,6 +27,10 @@ extension Auditor {
             }
             if replay.ticketRecordMatches(sequence, value) {
                 seen += 1
+                // A record that matches byte for byte counts no refusals: neither may the log.
+                if replay.summarisedRefusals[sequence] != nil {
+                    checkRefusals(TicketLocator(sequence: sequence), counted: 0, replay: replay, at: head, findings: &findings)
+                }
                 return
             }
             let locator = TicketLocator(sequence: sequence)
@@ -37,6 +52,8 @@ extension Auditor {
             if !fields.isEmpty {
                 findings.add(head, "projection-tickets", "ticket \(locator) differs from the replay in \(fields.joined(separator: ", "))")
             }
+            checkRefusals(locator, counted: stored.refusals, replay: replay, at: head, findings: &findings)
+            unsummarised += Rules.unsummarisedRefusals(count: stored.refusals)
         }
         if seen != replay.tickets.count {
             var locators: [UInt64] = []
@@ -93,6 +110,18 @@ extension Auditor {
                 findings.add(head, "projection-due", "ticket \(TicketLocator(sequence: due.locator)) is missing from the expiry index")
             }
         }
+        return unsummarised
+    }
+
+    /// "refusal-count": the refusals a stored ticket counts agree with the summaries the log
+    /// holds for it (``Rules/summarisedRefusals(count:)``). The count itself is the live path's,
+    /// not derived from the log, so this is what the audit can hold it to.
+    static func checkRefusals(_ locator: TicketLocator, counted: UInt64, replay: CompactReplay, at head: UInt64, findings: inout FindingList) {
+        let logged = replay.summarisedRefusals[locator.sequence] ?? 0
+        let expected = Rules.summarisedRefusals(count: counted)
+        if logged != expected {
+            findings.add(head, "refusal-count", "ticket \(locator) counts \(counted) refusals, so the log should summarise \(expected) of them, but it summarises \(logged)")
+        }
     }
 
     static func differingFields(_ a: UserState, _ b: UserState) -> [String] {
@@ -116,6 +145,8 @@ extension Auditor {
         if a.expiredAt != b.expiredAt { out.append("expiredAt") }
         if a.ip != b.ip { out.append("ip") }
         if a.verifierDigest != b.verifierDigest { out.append("verifier digest") }
+        if a.retryKey != b.retryKey { out.append("retry key") }
+        if a.revokedUntil != b.revokedUntil { out.append("revokedUntil") }
         return out
     }
 }

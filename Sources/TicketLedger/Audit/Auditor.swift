@@ -39,8 +39,9 @@ enum Auditor {
             }
             done.wait()
             let verified = try channel.outcome()
+            var unsummarised = verified.unsummarisedRefusals
             if !verified.ticketsCompared {
-                try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
+                unsummarised = try compareTickets(store, txn: txn, replay: replay, at: meta.head.sequence, findings: &findings)
             }
             if let pending {
                 pending.chunks.collect(into: &findings)
@@ -52,7 +53,10 @@ enum Auditor {
             let kept = Array(all.prefix(options.maxFindings))
             return AuditReport(
                 events: meta.head.sequence, head: meta.head, computedHead: verified.computedHead,
-                usersCheckpoint: meta.usersSequence, findings: kept,
+                usersCheckpoint: meta.usersSequence,
+                refusals: RefusalTally(
+                    logged: replay.refusalEvents, summarised: replay.refusalsSummarised, unsummarised: unsummarised),
+                findings: kept,
                 findingsOmitted: verified.findings.omitted + findings.omitted + (all.count - kept.count),
                 seconds: Double(monotonicNanoseconds() - started) / 1e9)
         }
@@ -64,7 +68,7 @@ enum Auditor {
         let limit = try store.environment.info().usedBytes / 16
         let tickets = try txn.count(store.layout.tickets)
         let users = try txn.statistics(store.layout.users)
-        let userBytes = users.pages * users.pageSize
+        let userBytes = users.bytes
         replay.reserve(tickets: min(tickets, limit), users: min(users.entries, limit), profileBytes: min(userBytes, limit))
     }
 
@@ -76,5 +80,8 @@ enum Auditor {
         var ticketsCompared = false
         /// Stored users the reading thread compared (chunks of ``UserChunks``).
         var usersSeen = 0
+        /// The refusals the stored tickets count but the log has not summarised yet (when
+        /// the reading thread compared the tickets).
+        var unsummarisedRefusals: UInt64 = 0
     }
 }

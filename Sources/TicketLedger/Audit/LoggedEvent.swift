@@ -2,7 +2,7 @@
 ///
 /// Its JSON form has `seq`, `type`, `at` (ISO 8601, UTC, milliseconds), `pool`, `ticket`
 /// (the locator's 16 hexadecimal digits, absent for pool and purge events) and the event's
-/// own fields: `user`, `ip`, `getPhone`, `expiresAt` (issue); `reason` (rejection);
+/// own fields: `user`, `ip`, `getPhone`, `expiresAt` (issue); `reason` (rejection); `count` (refusals counted); `until` (tokens revoked);
 /// `lifetimeMs`, `secretRequired`, `hasSecret` (pool); `tickets` (purge). Never the verifier
 /// digest, the secret digest or the profile.
 public struct LoggedEvent: Sendable, Hashable, Encodable {
@@ -24,12 +24,14 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
         case .ticketConsumed(let e): e.locator
         case .ticketExpired(let e): e.locator
         case .redemptionRejected(let e): e.locator
+        case .refusalsCounted(let e): e.locator
+        case .tokensRevoked(let e): e.locator
         case .poolConfigured, .ticketsPurged: nil
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case seq, type, at, pool, ticket, user, ip, getPhone, expiresAt, reason, lifetimeMs, secretRequired, hasSecret, tickets
+        case seq, type, at, pool, ticket, user, ip, getPhone, expiresAt, reason, count, until, lifetimeMs, secretRequired, hasSecret, tickets
     }
 
     /// The JSON form described above.
@@ -54,6 +56,10 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
             try c.encode(e.reason.rawValue, forKey: .reason)
         case .ticketsPurged(let e):
             try c.encode(e.locators.map(\.description), forKey: .tickets)
+        case .refusalsCounted(let e):
+            try c.encode(e.count, forKey: .count)
+        case .tokensRevoked(let e):
+            try c.encode(e.until.iso8601, forKey: .until)
         case .ticketConsumed, .ticketExpired:
             break
         }

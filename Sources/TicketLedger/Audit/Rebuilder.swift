@@ -26,9 +26,21 @@ enum Rebuilder {
                 // transaction copied to the heap, and the advice must only reach the map.
                 try replayEvents(store, txn: txn, after: replayed, through: meta.head.sequence, into: &state, trimming: false)
                 let layout = store.layout
+                // A ticket's refusal count is the live path's, not the log's: keep the stored one.
+                var refusals: [UInt64: UInt64] = [:]
+                try txn.forEachEntry(layout.tickets) { e in
+                    if e.value.first == 2, let sequence = UInt64(bigEndianBytes: e.key), let stored = try? TicketState(decoding: e.value) {
+                        refusals[sequence] = stored.refusals
+                    }
+                    return true
+                }
                 var tickets: [([UInt8], [UInt8])] = []
                 tickets.reserveCapacity(state.tickets.count)
-                state.tickets.forEach { tickets.append(($0.locator.bigEndianBytes, state.ticketState($0).encoded())) }
+                state.tickets.forEach {
+                    var ticket = state.ticketState($0)
+                    ticket.refusals = refusals[$0.locator] ?? 0
+                    tickets.append(($0.locator.bigEndianBytes, ticket.encoded()))
+                }
                 try replaceAll(txn, layout.tickets, tickets)
                 tickets = []
                 let pools = try state.configuredPools.map { id in (Array(id.rawValue.utf8), try state.pool(id)?.encoded() ?? []) }

@@ -4,7 +4,8 @@ import Logging
 /// so the chain — and every digest taken from the source — holds in the copy. The source's
 /// log is read in one read transaction, checked record by record (the chain, decoding, the
 /// rules the replay enforces: a log `audit` faults is refused, nothing copied), appended to
-/// the destination, and the destination's projections are built from the same replay.
+/// the destination, and the destination's projections are built from the same replay. The key
+/// of the source's ticket texts goes with them, so the tickets it issued redeem in the copy.
 ///
 /// The destination must hold no ledger: an empty or missing directory, or a database with no
 /// events. Into PostgreSQL everything is one transaction (all or nothing). Into a directory the
@@ -27,6 +28,16 @@ enum StoreCopier {
         return report
     }
 
+    /// The key of the source's ticket texts (``LocatorCipher``), which the copy must keep for
+    /// the `tl2.` tickets the source issued to redeem there; `nil` when it has none (an LMDB
+    /// store that never issued one).
+    static func locatorKey(of source: LedgerReadAccess) throws(LedgerError) -> LocatorCipher? {
+        switch source.kind {
+        case .lmdb(let handle): try handle.read { txn in try LocatorKeyRecord.read(txn, handle) }
+        case .postgres(let store): store.locatorCipher
+        }
+    }
+
     /// Into a new LMDB store at `path`.
     static func copy(_ source: LedgerReadAccess, toDirectory path: String) throws(LedgerError) -> CopyReport {
         let created = try claimEmptyDirectory(path, for: "copy")
@@ -38,6 +49,12 @@ enum StoreCopier {
             throw error
         }
         do {
+            guard case .lmdb(let handle) = store.readAccess.kind else {
+                throw LedgerError.storage(path: path, operation: "copy", message: "the new store is not an LMDB store")
+            }
+            if let cipher = try locatorKey(of: source) {
+                try LocatorKeyRecord.write(cipher, into: handle)
+            }
             var replay = CompactReplay()
             let head = try source.scan { scan in
                 try readLog(scan, into: &replay) { records in
@@ -50,9 +67,6 @@ enum StoreCopier {
                         try batch.setMeta(meta)
                     }
                 }
-            }
-            guard case .lmdb(let handle) = store.readAccess.kind else {
-                throw LedgerError.storage(path: path, operation: "copy", message: "the new store is not an LMDB store")
             }
             let rebuilt = try Rebuilder.run(handle)
             store.close()
@@ -78,6 +92,7 @@ enum StoreCopier {
                 throw LedgerError.invalidArgument(
                     "copy destination", "\(location) already holds a ledger (head \(present)); a copy never writes into one")
             }
+            if let cipher = try locatorKey(of: source) { try PostgresImport.setLocatorKey(destination.session, cipher) }
             var replay = CompactReplay()
             let head = try source.scan { scan in
                 try readLog(scan, into: &replay) { records in try PostgresImport.appendEvents(destination.session, records) }

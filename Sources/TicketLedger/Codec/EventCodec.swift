@@ -4,10 +4,14 @@
 ///
 /// Each record carries the lowest format version that can express it, so a log without the
 /// newer kinds stays readable by older builds: version 1 has kinds 1–5; version 2 adds
-/// `TicketsPurged` (kind 6: count, then the locators as rising LEB128 deltas).
+/// `TicketsPurged` (kind 6: count, then the locators as rising LEB128 deltas); version 3 adds
+/// `RefusalsCounted` (kind 7: the locator, then the count as LEB128) and `TokensRevoked` (kind 8:
+/// the locator, then `until`), and a `TicketConsumed`
+/// in version 3 carries the digest of its retry key after the locator (one without a key is
+/// still version 1).
 enum EventCodec {
     /// The newest record format this build writes and reads.
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
     static let hashLength = 32
     /// The most tickets one `TicketsPurged` record lists (the sweeper splits larger purges).
     static let maxPurgedPerRecord = 8192
@@ -15,9 +19,16 @@ enum EventCodec {
     /// The kind byte of each event.
     enum Kind: UInt8 {
         case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected, ticketsPurged
+        case refusalsCounted, tokensRevoked
 
         /// The first format version that has this kind.
-        var sinceVersion: UInt8 { self == .ticketsPurged ? 2 : 1 }
+        var sinceVersion: UInt8 {
+            switch self {
+            case .ticketsPurged: 2
+            case .refusalsCounted, .tokensRevoked: 3
+            default: 1
+            }
+        }
 
         /// The kind of `event`.
         init(of event: LedgerEvent) {
@@ -28,6 +39,8 @@ enum EventCodec {
             case .ticketExpired: self = .ticketExpired
             case .redemptionRejected: self = .redemptionRejected
             case .ticketsPurged: self = .ticketsPurged
+            case .refusalsCounted: self = .refusalsCounted
+            case .tokensRevoked: self = .tokensRevoked
             }
         }
     }
@@ -40,7 +53,7 @@ enum EventCodec {
     }
 
     private static func encode(_ event: LedgerEvent, into w: inout BinaryWriter) {
-        if case .ticketsPurged = event { w.u8(Kind.ticketsPurged.sinceVersion) } else { w.u8(1) }
+        if case .ticketConsumed(let e) = event, e.retryKey != nil { w.u8(3) } else { w.u8(Kind(of: event).sinceVersion) }
         switch event {
         case .poolConfigured(let e):
             w.u8(Kind.poolConfigured.rawValue)
@@ -64,6 +77,7 @@ enum EventCodec {
             w.i64(e.at.millisecondsSince1970)
             w.string(e.pool.rawValue)
             w.u64(e.locator.sequence)
+            if let key = e.retryKey { w.digest(key) }
         case .ticketExpired(let e):
             w.u8(Kind.ticketExpired.rawValue)
             w.i64(e.at.millisecondsSince1970)
@@ -85,6 +99,18 @@ enum EventCodec {
                 w.varint(locator.sequence &- previous)
                 previous = locator.sequence
             }
+        case .refusalsCounted(let e):
+            w.u8(Kind.refusalsCounted.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.u64(e.locator.sequence)
+            w.varint(e.count)
+        case .tokensRevoked(let e):
+            w.u8(Kind.tokensRevoked.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.u64(e.locator.sequence)
+            w.i64(e.until.millisecondsSince1970)
         }
     }
 
@@ -148,7 +174,9 @@ enum EventCodec {
                 pool: pool, at: at, user: user, verifierDigest: verifier, profile: profile, ip: ip,
                 getPhone: getPhone, expiresAt: expiresAt))
         case .ticketConsumed:
-            event = .ticketConsumed(TicketConsumed(pool: pool, at: at, locator: TicketLocator(sequence: try r.u64())))
+            let locator = TicketLocator(sequence: try r.u64())
+            let retryKey = v >= 3 ? try r.digest() : nil
+            event = .ticketConsumed(TicketConsumed(pool: pool, at: at, locator: locator, retryKey: retryKey))
         case .ticketExpired:
             event = .ticketExpired(TicketExpired(pool: pool, at: at, locator: TicketLocator(sequence: try r.u64())))
         case .redemptionRejected:
@@ -174,6 +202,15 @@ enum EventCodec {
                 previous = next
             }
             event = .ticketsPurged(TicketsPurged(pool: pool, at: at, locators: locators))
+        case .refusalsCounted:
+            let locator = TicketLocator(sequence: try r.u64())
+            let count = try r.varint()
+            guard count >= 1 else { throw r.failure("a summary of 0 refusals") }
+            event = .refusalsCounted(RefusalsCounted(pool: pool, at: at, locator: locator, count: count))
+        case .tokensRevoked:
+            let locator = TicketLocator(sequence: try r.u64())
+            let until = Timestamp(millisecondsSince1970: try r.i64())
+            event = .tokensRevoked(TokensRevoked(pool: pool, at: at, locator: locator, until: until))
         }
         try r.expectEnd()
         return event

@@ -1,8 +1,14 @@
 /// How a `TicketState` is stored: its binary record (see `BinaryWriter`, `BinaryReader`).
+/// Version 1 is a ticket without counted refusals or retry key (every record before event
+/// format 3); version 2 adds ``TicketState/refusals`` (LEB128), ``TicketState/retryKey``
+/// (optional digest) and ``TicketState/revokedUntil`` (optional time) at the end. A ticket
+/// with none of them is still written as version 1, byte for
+/// byte as before.
 extension TicketState {
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 160)  // one allocation for typical ids and IPs (measured: 96 grew once)
-        w.u8(1)
+        let extended = refusals != 0 || retryKey != nil || revokedUntil != nil
+        w.u8(extended ? 2 : 1)
         w.u8(status.code)
         w.string(pool.rawValue)
         w.string(user.rawValue)
@@ -12,12 +18,20 @@ extension TicketState {
         w.i64(expiredAt?.millisecondsSince1970 ?? .min)
         w.optionalString(ip?.text)
         w.digest(verifierDigest)
+        if extended {
+            w.varint(refusals)
+            w.bool(retryKey != nil)
+            if let retryKey { w.digest(retryKey) }
+            w.bool(revokedUntil != nil)
+            if let revokedUntil { w.i64(revokedUntil.millisecondsSince1970) }
+        }
         return w.bytes
     }
 
     init(decoding bytes: UnsafeRawBufferPointer) throws(DecodingFailure) {
         var r = BinaryReader(bytes, what: "ticket record")
-        guard try r.u8() == 1 else { throw r.failure("unknown record version") }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw r.failure("unknown record version \(version)") }
         let code = try r.u8()
         guard let status = TicketStatus(code: code) else { throw r.failure("unknown ticket status \(code)") }
         self.status = status
@@ -31,6 +45,14 @@ extension TicketState {
         self.expiredAt = expired == .min ? nil : Timestamp(millisecondsSince1970: expired)
         self.ip = try r.optionalString(maxBytes: 45).map { IPAddress(normalized: $0) }
         self.verifierDigest = try r.digest()
+        if version == 2 {
+            self.refusals = try r.varint()
+            self.retryKey = try r.bool() ? try r.digest() : nil
+            self.revokedUntil = try r.bool() ? Timestamp(millisecondsSince1970: try r.i64()) : nil
+            guard refusals > 0 || retryKey != nil || revokedUntil != nil else {
+                throw r.failure("a version 2 record with no refusals, retry key or revocation")
+            }
+        }
         try r.expectEnd()
     }
 }

@@ -46,7 +46,9 @@ extension CompactReplay {
         case .issue: return issue(e, payload: UnsafeRawBufferPointer(rebasing: bytes[e.start..<(e.start + e.count)]), pool: pool)
         case .consume: return consume(locator: e.word, at: e.at, pool: pool)
         case .expire: return expire(locator: e.word, at: e.at, pool: pool)
-        case .rejected: return true  // no rule to check, nothing to apply
+        case .rejected:
+            refusalEvents += 1  // no rule to check, nothing to apply
+            return true
         case .undecodable, .general: return false
         }
     }
@@ -249,6 +251,9 @@ extension CompactReplay {
         for (i, locator) in e.locators.enumerated() {
             if let pool, let t = tickets[locator.sequence], Rules.isPurgeable(t.status) && Rules.isSamePool(t.pool, pool) {
                 tickets.remove(locator.sequence)
+                if !summarisedRefusals.isEmpty { summarisedRefusals[locator.sequence] = nil }
+                if !retryKeys.isEmpty { retryKeys[locator.sequence] = nil }
+                if !revocations.isEmpty { revocations[locator.sequence] = nil }
                 continue
             }
             let rest = TicketsPurged(pool: e.pool, at: e.at, locators: Array(e.locators[i...]))
@@ -259,9 +264,17 @@ extension CompactReplay {
 
     /// Applies `event` through ``Projector`` (both halves, as `Projector.apply` does).
     mutating func applyGenerally(_ event: LedgerEvent, sequence: UInt64) throws {
-        if case .ticketsPurged(let e) = event {
+        switch event {
+        case .ticketsPurged(let e):
             try purge(e, sequence: sequence)
             return
+        case .redemptionRejected:
+            refusalEvents += 1
+        case .refusalsCounted(let e):
+            refusalsSummarised &+= e.count
+            if tickets[e.locator.sequence] != nil { summarisedRefusals[e.locator.sequence, default: 0] &+= e.count }
+        default:
+            break
         }
         let ticket = try Projector.applyToTickets(event, sequence: sequence, to: &self)
         try Projector.applyToUsers(event, sequence: sequence, ticket: ticket, to: &self)

@@ -38,6 +38,17 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
 
     // Tickets.
     var tickets = TicketTable()
+    /// `RedemptionRejected` events applied.
+    var refusalEvents: UInt64 = 0
+    /// Refusals the `RefusalsCounted` events applied stand for.
+    var refusalsSummarised: UInt64 = 0
+    /// Per ticket still held: the refusals its `RefusalsCounted` events stand for (few tickets).
+    var summarisedRefusals: [UInt64: UInt64] = [:]
+    /// Per ticket still held: the retry key its consume recorded (consumes with a key take
+    /// the ``Projector`` path, which sets it through ``setTicket(_:for:)``).
+    var retryKeys: [UInt64: SHA256Digest] = [:]
+    /// Per ticket still held: until when its tokens are revoked (set through ``setTicket(_:for:)``).
+    var revocations: [UInt64: Int64] = [:]
     /// Tickets whose status is `issued`: the size of the expiry index.
     var issuedCount = 0
     /// Keeps the reads of ``touch(_:in:)`` from being optimized away.
@@ -232,7 +243,9 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             issuedAt: Timestamp(millisecondsSince1970: t.issuedAt), expiresAt: Timestamp(millisecondsSince1970: t.expiresAt),
             consumedAt: t.hasConsumedAt ? Timestamp(millisecondsSince1970: t.consumedAt) : nil,
             expiredAt: t.hasExpiredAt ? Timestamp(millisecondsSince1970: t.expiredAt) : nil,
-            ip: t.ip.string.map { IPAddress(normalized: $0) }, verifierDigest: t.verifier)
+            ip: t.ip.string.map { IPAddress(normalized: $0) }, verifierDigest: t.verifier,
+            retryKey: retryKeys.isEmpty ? nil : retryKeys[t.locator],
+            revokedUntil: revocations.isEmpty ? nil : revocations[t.locator].map { Timestamp(millisecondsSince1970: $0) })
     }
 
     func userState(_ u: CompactUser) -> UserState? {
@@ -281,6 +294,8 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             consumedAt: state.consumedAt?.millisecondsSince1970 ?? 0, expiredAt: state.expiredAt?.millisecondsSince1970 ?? 0,
             verifier: state.verifierDigest, ip: InlineText(state.ip?.text), user: user, pool: pool, status: state.status,
             hasConsumedAt: state.consumedAt != nil, hasExpiredAt: state.expiredAt != nil)
+        if state.retryKey != nil || !retryKeys.isEmpty { retryKeys[locator.sequence] = state.retryKey }
+        if state.revokedUntil != nil || !revocations.isEmpty { revocations[locator.sequence] = state.revokedUntil?.millisecondsSince1970 }
         let old = tickets.set(locator.sequence, record)
         if let old, Rules.isLive(old.status) { issuedCount -= 1 }
         if Rules.isLive(state.status) { issuedCount += 1 }
@@ -290,6 +305,8 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     mutating func setDue(_ locator: TicketLocator, at expiresAt: Timestamp, _ present: Bool) throws {}
 
     mutating func removeTicket(_ locator: TicketLocator) throws {
+        if !retryKeys.isEmpty { retryKeys[locator.sequence] = nil }
+        if !revocations.isEmpty { revocations[locator.sequence] = nil }
         if let removed = tickets.remove(locator.sequence), Rules.isLive(removed.status) { issuedCount -= 1 }
     }
 

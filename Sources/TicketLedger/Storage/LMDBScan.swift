@@ -110,6 +110,6 @@ struct LMDBScan: StoreScan {
     func storedCounts() throws -> (tickets: Int, users: Int, userBytes: Int) {
         let limit = try environment.info().usedBytes / 16
         let users = try txn.statistics(layout.users)
-        return (min(try txn.count(layout.tickets), limit), min(users.entries, limit), min(users.pages * users.pageSize, limit))
+        return (min(try txn.count(layout.tickets), limit), min(users.entries, limit), min(users.bytes, limit))
     }
 }

@@ -5,6 +5,8 @@ import LMDB
 /// transaction; LMDB serializes write transactions across processes.
 struct LMDBStore: LedgerStore {
     let opened: OpenedStore
+    /// The key of the store's ticket texts (made on the first open for writing).
+    let locatorCipher: LocatorCipher
 
     /// Opens (or, with `create`, creates) the store in `path` to read and write.
     static func open(at path: String, create: Bool, durability: Ledger.Durability, initialMapSize: Int) throws(LedgerError) -> LMDBStore {
@@ -16,7 +18,13 @@ struct LMDBStore: LedgerStore {
         case .noMetaSync: options.sync = .noMetaSync
         case .none: options.sync = .none
         }
-        return LMDBStore(opened: try StoreOpener.open(path: path, access: .readWrite(create: create), options: options))
+        let opened = try StoreOpener.open(path: path, access: .readWrite(create: create), options: options)
+        do {
+            return LMDBStore(opened: opened, locatorCipher: try LocatorKeyRecord.ensure(opened.handle))
+        } catch {
+            opened.close()
+            throw error
+        }
     }
 
     /// The environment and layout.

@@ -2,6 +2,6 @@
 enum Command: Sendable {
     case configurePool(PoolID, PoolPolicy, secret: String?)
     case issue(IssueRequest, ip: IPAddress?)
-    case redeem(Ticket?, pool: PoolID, secret: String?)
+    case redeem(Ticket?, pool: PoolID, secret: String?, retryKey: SHA256Digest? = nil)
     case expireDue(limit: Int, grace: Duration)
 }

@@ -42,6 +42,10 @@ protocol LedgerStore: Sendable {
     /// What ``LedgerReading`` reads this store through.
     var readAccess: LedgerReadAccess { get }
 
+    /// The key of the store's ticket texts (``LocatorCipher``), the same for every process
+    /// that opens the store: made once, on the first open for writing, and kept in the store.
+    var locatorCipher: LocatorCipher { get }
+
     /// Releases the store; no call may follow.
     func close()
 }

@@ -16,6 +16,8 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
     /// Whether callers are woken by an acknowledger thread (commits without fsync) or by the writer.
     let handsOffAcknowledgements: Bool
     let checkpointPolicy: CheckpointPolicy
+    /// How long the tokens of a consume live (a reuse revokes them until then).
+    let tokenLifetime: Duration
     let faultInjector: (@Sendable () throws -> Void)?
     let metrics: LedgerMetrics
     private let batches = Atomic<Int>(0)
@@ -27,8 +29,10 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
 
     init(
         store: Store, clock: any LedgerClock,
-        logger: Logger, maxBatch: Int, checkpointPolicy: CheckpointPolicy, faultInjector: (@Sendable () throws -> Void)? = nil
+        logger: Logger, maxBatch: Int, checkpointPolicy: CheckpointPolicy, tokenLifetime: Duration = Rules.defaultTokenLifetime,
+        faultInjector: (@Sendable () throws -> Void)? = nil
     ) {
+        self.tokenLifetime = tokenLifetime
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -85,7 +89,9 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
             let ahead = store.readsAhead ? WriteBatch<Store.Batch>.readAhead(for: commands) : nil
             results = try store.write(readingAhead: ahead) { transaction in
                 var batch = try WriteBatch(
-                    store: transaction, path: path, clock: clock, usersView: users, expectedChanges: commands.count)
+                    store: transaction, path: path, clock: clock, cipher: store.locatorCipher, usersView: users,
+                    expectedChanges: commands.count)
+                batch.tokenLifetime = tokenLifetime
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)
                 for command in commands { results.append(try batch.run(command)) }

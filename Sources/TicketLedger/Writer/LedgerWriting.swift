@@ -24,6 +24,10 @@ protocol LedgerWriting: AnyObject, Sendable {
     func restartUsers(at sequence: UInt64)
     /// The reads of ``LedgerReading`` on this store.
     var readAccess: LedgerReadAccess { get }
+    /// The key of the store's ticket texts.
+    var locatorCipher: LocatorCipher { get }
+    /// Where the time comes from.
+    var clock: any LedgerClock { get }
 }
 
 extension LedgerWriter: LedgerWriting {
@@ -36,6 +40,8 @@ extension LedgerWriter: LedgerWriting {
     }
 
     var readAccess: LedgerReadAccess { store.readAccess }
+
+    var locatorCipher: LocatorCipher { store.locatorCipher }
 }
 
 extension LedgerWriting {

@@ -27,6 +27,7 @@ extension WriteBatch {
     mutating func purgeSettled(now: Timestamp, limit: Int, grace: Duration) throws -> Int {
         var plan = PurgePlan(now: now, grace: grace, limit: limit)
         try store.scanTickets(into: &plan)
+        for summary in plan.refusalSummaries() { try append(.refusalsCounted(summary)) }
         for event in plan.events(maxPerEvent: EventCodec.maxPurgedPerRecord) { try append(.ticketsPurged(event)) }
         return plan.found
     }

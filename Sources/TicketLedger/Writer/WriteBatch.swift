@@ -9,6 +9,10 @@ struct WriteBatch<Store: StoreBatch> {
     private(set) var users: BatchUsers<Store>
     let clock: any LedgerClock
     let path: String
+    /// Seals the locators of the tickets it issues (their `tl2.` texts).
+    let cipher: LocatorCipher
+    /// How long the tokens of a consume live (a reuse revokes them until then).
+    var tokenLifetime: Duration = Rules.defaultTokenLifetime
     private var meta: StoreMeta
     private let startMeta: StoreMeta
     /// The sequence the log stood at when the batch began.
@@ -22,9 +26,12 @@ struct WriteBatch<Store: StoreBatch> {
 
     /// Opens a batch in `store`'s transaction, first bringing `usersView` up to what the
     /// transaction sees (another process may have appended since our last batch).
-    init(store: Store, path: String, clock: any LedgerClock, usersView: UsersView, expectedChanges: Int = 0) throws {
+    init(
+        store: Store, path: String, clock: any LedgerClock, cipher: LocatorCipher, usersView: UsersView, expectedChanges: Int = 0
+    ) throws {
         self.path = path
         self.clock = clock
+        self.cipher = cipher
         let tickets = store
         self.tickets = CachedTickets(store: store)
         let meta = try tickets.meta()
@@ -48,7 +55,7 @@ struct WriteBatch<Store: StoreBatch> {
         var ahead = ReadAhead()
         for command in commands {
             switch command {
-            case let .redeem(ticket, pool, _):
+            case let .redeem(ticket, pool, _, _):
                 ahead.pools.append(pool)
                 if let ticket { ahead.tickets.append(ticket.locator) }
             case let .issue(request, _):
@@ -90,15 +97,15 @@ struct WriteBatch<Store: StoreBatch> {
             }
         case let .issue(request, ip):
             return try issue(request, ip: ip).map(Reply.issued)
-        case let .redeem(ticket, pool, secret):
-            return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret)))
+        case let .redeem(ticket, pool, secret, retryKey):
+            return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret, retryKey: retryKey)))
         case let .expireDue(limit, grace):
             return .success(.swept(try expireDue(limit: limit, grace: grace)))
         }
     }
 
     mutating func issue(_ request: IssueRequest, ip: IPAddress?) throws -> Result<IssuedTicket, LedgerError> {
-        let ticket = Ticket.random(at: TicketLocator(sequence: meta.head.sequence + 1))
+        let ticket = Ticket.random(at: TicketLocator(sequence: meta.head.sequence + 1), cipher: cipher)
         let decision = Decider.issue(
             request, ip: ip, verifierDigest: ticket.verifierDigest, poolState: try tickets.pool(request.pool),
             now: clock.now())
@@ -111,14 +118,14 @@ struct WriteBatch<Store: StoreBatch> {
         }
     }
 
-    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?) throws -> RedeemReply {
+    mutating func redeem(_ ticket: Ticket?, pool: PoolID, secret: String?, retryKey: SHA256Digest? = nil) throws -> RedeemReply {
         answeredRedemption = true
         let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
         let remembered = acceptedSecret
         var accepted: SecretDigest.Accepted?
         let decision = Decider.redeem(
             presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
-            ticketState: ticketState, now: clock.now(),
+            ticketState: ticketState, now: clock.now(), retryKey: retryKey, tokenLifetime: tokenLifetime,
             secretMatches: { digest, secret in
                 if remembered?.matches(secret, for: digest) == true { return true }
                 guard digest.matches(secret) else { return false }
@@ -133,8 +140,20 @@ struct WriteBatch<Store: StoreBatch> {
                 throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
             }
             return .consumed(state.user, user)
-        case .reject(let reason, let record):
-            if let record { try append(.redemptionRejected(record)) }
+        case .retried(let state):
+            // The consume's answer again: its time and IP (the user's other fields as they are now).
+            guard var user = try users.user(UserKey(pool: state.pool, user: state.user)) else {
+                throw LedgerError.corrupted(path: path, detail: "the user of consumed ticket \(ticket?.locator.description ?? "?") is missing")
+            }
+            user.lastLogin = state.consumedAt
+            user.lastIP = state.ip
+            return .consumed(state.user, user)
+        case .reject(let reason, let record, let counted, let revoke):
+            // A known ticket's refusal: its count stored (a write, like every answer's `meta`),
+            // and its event, when the rules log this one.
+            if let counted, let ticket { try tickets.setTicket(counted, for: ticket.locator) }
+            if let record { try append(record) }
+            if let revoke { try append(.tokensRevoked(revoke)) }
             return .rejected(RedemptionRejection(reason))
         }
     }

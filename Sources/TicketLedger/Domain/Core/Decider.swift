@@ -5,35 +5,57 @@ enum Decider {
     /// checked before the ticket's state, and another pool's ticket looks `unknown`, so a
     /// caller without the right secret or pool learns nothing about a ticket.
     ///
+    /// `retryKey` is the digest of the caller's retry key: recorded with a consume, and a
+    /// consumed ticket presented with the same one is a retry (``Rules/isRetry(presented:recorded:)``).
+    ///
+    /// `tokenLifetime` is how long the tokens of a consume live: a reuse revokes them until then.
+    ///
     /// `secretMatches` says whether a secret is the one a pool's digest was made from (by
     /// default by digesting it; the writer remembers one it already checked).
     static func redeem(
         presented ticket: Ticket?, pool: PoolID, secret: String?,
-        poolState: PoolState?, ticketState: TicketState?, now: Timestamp,
+        poolState: PoolState?, ticketState: TicketState?, now: Timestamp, retryKey: SHA256Digest? = nil,
+        tokenLifetime: Duration = Rules.defaultTokenLifetime,
         secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
     ) -> RedeemDecision {
-        guard let ticket else { return .reject(.malformed, record: nil) }
+        guard let ticket else { return .reject(.malformed, record: nil, counted: nil) }
         // The ledger "knows" a ticket only when the verifier matches: a guessed locator alone
         // is a made-up ticket, counted but never logged.
         let known = ticketState.map { $0.verifierDigest.constantTimeEquals(ticket.verifierDigest) } ?? false
-        func reject(_ told: RejectionReason, recorded: RejectionReason? = nil) -> RedeemDecision {
-            guard known else { return .reject(told, record: nil) }
-            return .reject(told, record: RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
+        // A known ticket's refusal is counted in its record; the first few are logged, later
+        // ones summarised (`Rules.refusalRecord`), so its holder cannot grow the log at will.
+        func reject(_ told: RejectionReason, recorded: RejectionReason? = nil, revoke: TokensRevoked? = nil) -> RedeemDecision {
+            guard known, var counted = ticketState else { return .reject(told, record: nil, counted: nil) }
+            counted.refusals = counted.refusals < .max ? counted.refusals + 1 : .max
+            let record: LedgerEvent? = switch Rules.refusalRecord(count: counted.refusals) {
+            case .event:
+                .redemptionRejected(RedemptionRejected(pool: pool, at: now, locator: ticket.locator, reason: recorded ?? told))
+            case .summary(let count):
+                .refusalsCounted(RefusalsCounted(pool: counted.pool, at: now, locator: ticket.locator, count: count))
+            case .counted:
+                nil
+            }
+            return .reject(told, record: record, counted: counted, revoke: revoke)
         }
         guard let poolState else { return reject(.unknown, recorded: .wrongPool) }
         if let refusal = Rules.secretRefusal(
             policy: poolState.policy, stored: poolState.secret, presented: secret, matches: secretMatches) {
             return reject(refusal)
         }
-        guard known, let state = ticketState else { return .reject(.unknown, record: nil) }
+        guard known, let state = ticketState else { return .reject(.unknown, record: nil, counted: nil) }
         guard Rules.isSamePool(state.pool, pool) else { return reject(.unknown, recorded: .wrongPool) }
         switch state.status {
-        case .consumed: return reject(.alreadyConsumed)
+        case .consumed:
+            if Rules.isRetry(presented: retryKey, recorded: state.retryKey) { return .retried(state) }
+            let revoke = Rules.revocation(of: state, tokenLifetime: tokenLifetime).map {
+                TokensRevoked(pool: state.pool, at: now, locator: ticket.locator, until: $0)
+            }
+            return reject(.alreadyConsumed, revoke: revoke)
         case .expired: return reject(.expired)
         case .issued: break
         }
         guard Rules.isBeforeExpiry(now, expiresAt: state.expiresAt) else { return reject(.expired) }
-        return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator))
+        return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator, retryKey: retryKey))
     }
 
     /// Decides an issue: refused when the pool was never configured. Without `getPhone` the

@@ -38,6 +38,7 @@ enum Projector {
             }
             ticket.status = .consumed
             ticket.consumedAt = e.at
+            ticket.retryKey = e.retryKey
             try p.setTicket(ticket, for: e.locator)
             try p.setDue(e.locator, at: ticket.expiresAt, false)
             return ticket
@@ -55,8 +56,21 @@ enum Projector {
             try p.setDue(e.locator, at: ticket.expiresAt, false)
             return nil
 
-        case .redemptionRejected:
-            return nil  // recorded in the log for audit; no projection changes
+        case .tokensRevoked(let e):
+            guard var ticket = try p.ticket(e.locator) else {
+                throw InconsistentEvent(sequence: sequence, rule: "revoke-unknown-ticket", detail: "tokens of ticket \(e.locator) revoked, but the projection does not hold it")
+            }
+            guard ticket.status == .consumed, Rules.isSamePool(ticket.pool, e.pool) else {
+                throw InconsistentEvent(sequence: sequence, rule: "revoke-unconsumed-ticket", detail: "tokens of ticket \(e.locator) revoked in pool '\(e.pool)', but it is \(ticket.status.rawValue) in pool '\(ticket.pool)'")
+            }
+            ticket.revokedUntil = e.until
+            try p.setTicket(ticket, for: e.locator)
+            return nil
+
+        case .redemptionRejected, .refusalsCounted:
+            // Recorded in the log for audit. The ticket's refusal count is kept by the live
+            // path (`TicketState.refusals`), not derived: no projection changes here.
+            return nil
 
         case .ticketsPurged(let e):
             for locator in e.locators {
@@ -103,7 +117,7 @@ enum Projector {
                 user?.lastIP = ticket.ip
             }
 
-        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged:
+        case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged, .refusalsCounted, .tokensRevoked:
             break
         }
     }

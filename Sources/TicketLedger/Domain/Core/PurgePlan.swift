@@ -20,6 +20,8 @@ struct PurgePlan {
     private(set) var byPool: [PoolID: [TicketLocator]] = [:]
     /// How many tickets it drops.
     private(set) var found = 0
+    /// The dropped tickets whose record counts refusals not yet summarised in the log.
+    private(set) var unsummarised: [(pool: PoolID, locator: TicketLocator, count: UInt64)] = []
 
     init(now: Timestamp, grace: Duration, limit: Int) {
         self.now = now
@@ -37,11 +39,20 @@ struct PurgePlan {
         guard found < limit, budget > 0 else { return false }
         budget -= 1
         if state.issuedAt.advanced(by: grace) > now { return false }
-        if Rules.isPurgeable(state.status) && Rules.isPastGrace(expiresAt: state.expiresAt, grace: grace, now: now) {
+        if Rules.isPurgeable(state.status) && Rules.isPastGrace(expiresAt: state.expiresAt, grace: grace, now: now)
+            && Rules.isRevocationOver(state.revokedUntil, now: now) {
             byPool[state.pool, default: []].append(locator)
             found += 1
+            let pending = Rules.unsummarisedRefusals(count: state.refusals)
+            if pending > 0 { unsummarised.append((state.pool, locator, pending)) }
         }
         return found < limit && budget > 0
+    }
+
+    /// The `RefusalsCounted` to append before the purge: the refusals the dropped tickets'
+    /// records counted since their last summary, so that the log keeps every count.
+    func refusalSummaries() -> [RefusalsCounted] {
+        unsummarised.map { RefusalsCounted(pool: $0.pool, at: now, locator: $0.locator, count: $0.count) }
     }
 
     /// One `TicketsPurged` per pool (pools in order), each split to at most `maxPerEvent`

@@ -2,7 +2,19 @@
 enum RedeemDecision: Sendable, Equatable {
     /// Consume the ticket: append this event.
     case consume(TicketConsumed)
-    /// Refuse with `reason` (what the caller is told); append `record` when the ledger
-    /// knows the ticket, so a flood of made-up tickets cannot grow the log.
-    case reject(RejectionReason, record: RedemptionRejected?)
+    /// A retry of the consume of this ticket with its retry key: answer as the consume did,
+    /// append nothing, count nothing.
+    case retried(TicketState)
+    /// Refuse with `reason` (what the caller is told). For a ticket the ledger knows,
+    /// `counted` is its record with this refusal counted (to store) and `record` the event to
+    /// append for it, if any (see ``Rules/refusalRecord(count:)``): a flood of made-up tickets
+    /// cannot grow the log, nor can the holder of a real one.
+    /// `revoke` is the revocation a reuse of a consumed ticket appends, the first time.
+    case reject(RejectionReason, record: LedgerEvent?, counted: TicketState?, revoke: TokensRevoked? = nil)
+
+    /// The event a refusal appends, if any.
+    var recorded: LedgerEvent? {
+        if case .reject(_, let record, _, _) = self { return record }
+        return nil
+    }
 }

@@ -12,6 +12,10 @@ public enum LedgerEvent: Sendable, Hashable {
     case redemptionRejected(RedemptionRejected)
     /// Consumed and expired tickets past their grace period left the tickets projection.
     case ticketsPurged(TicketsPurged)
+    /// Refusals of a ticket counted in its record, summarised (format version 3).
+    case refusalsCounted(RefusalsCounted)
+    /// A consumed ticket was presented again: its tokens are revoked (format version 3).
+    case tokensRevoked(TokensRevoked)
 
     /// When it happened.
     public var at: Timestamp {
@@ -22,6 +26,8 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketExpired(let e): e.at
         case .redemptionRejected(let e): e.at
         case .ticketsPurged(let e): e.at
+        case .refusalsCounted(let e): e.at
+        case .tokensRevoked(let e): e.at
         }
     }
 
@@ -34,6 +40,8 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketExpired(let e): e.pool
         case .redemptionRejected(let e): e.pool
         case .ticketsPurged(let e): e.pool
+        case .refusalsCounted(let e): e.pool
+        case .tokensRevoked(let e): e.pool
         }
     }
 
@@ -46,6 +54,8 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketExpired: "TicketExpired"
         case .redemptionRejected: "RedemptionRejected"
         case .ticketsPurged: "TicketsPurged"
+        case .refusalsCounted: "RefusalsCounted"
+        case .tokensRevoked: "TokensRevoked"
         }
     }
 }

@@ -12,11 +12,22 @@ public struct TicketState: Sendable, Hashable {
     public var expiredAt: Timestamp?
     /// The end user's IP captured at issue.
     public var ip: IPAddress?
+    /// How many redemptions of it were refused since the ledger began counting them (event
+    /// format 3): the first ``Rules/loggedRefusalsPerTicket`` are in the log one by one
+    /// (`RedemptionRejected`), later ones in `RefusalsCounted` summaries, and those since the
+    /// last summary only here (see ``Rules/refusalRecord(count:)``). Kept by the live path, not
+    /// derived from the log: a replay has 0, and the audit checks it against the summaries.
+    public var refusals: UInt64 = 0
+    /// The digest of the retry key its consume recorded (derived from the log).
+    public var retryKey: SHA256Digest?
+    /// Until when the tokens of its consume are revoked (a reuse was seen; derived from the log).
+    public var revokedUntil: Timestamp?
     var verifierDigest: SHA256Digest
 
     init(
         status: TicketStatus, pool: PoolID, user: UserID, issuedAt: Timestamp, expiresAt: Timestamp,
-        consumedAt: Timestamp?, expiredAt: Timestamp?, ip: IPAddress?, verifierDigest: SHA256Digest
+        consumedAt: Timestamp?, expiredAt: Timestamp?, ip: IPAddress?, verifierDigest: SHA256Digest, refusals: UInt64 = 0,
+        retryKey: SHA256Digest? = nil, revokedUntil: Timestamp? = nil
     ) {
         self.status = status
         self.pool = pool
@@ -27,6 +38,9 @@ public struct TicketState: Sendable, Hashable {
         self.expiredAt = expiredAt
         self.ip = ip
         self.verifierDigest = verifierDigest
+        self.refusals = refusals
+        self.retryKey = retryKey
+        self.revokedUntil = revokedUntil
     }
 
     /// The ticket `event` issues: live, nothing settled yet.

@@ -206,6 +206,8 @@ final class PostgresBatch: StoreBatch {
         case .ticketConsumed(let e): e.locator.sequence
         case .ticketExpired(let e): e.locator.sequence
         case .redemptionRejected(let e): e.locator.sequence
+        case .refusalsCounted(let e): e.locator.sequence
+        case .tokensRevoked(let e): e.locator.sequence
         case .poolConfigured, .ticketsPurged: 0
         }
     }

@@ -26,6 +26,15 @@ enum PostgresImport {
         }
     }
 
+    /// Makes `cipher` the store's ticket-text key (a copy keeps its source's).
+    static func setLocatorKey(_ session: PostgresSession, _ cipher: LocatorCipher) throws(LedgerError) {
+        try session.run(
+            """
+            INSERT INTO ticket_ledger_secrets (name, value) VALUES ('locator', \(ByteBuffer(bytes: cipher.key)))
+            ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
+            """, "copy the ticket-text key")
+    }
+
     /// Replaces the tickets, pools and users projections with `replay`'s and sets the head to
     /// `head`, the users checkpoint with it.
     static func replaceProjections(

@@ -11,12 +11,14 @@ import PostgresNIO
 /// - `ticket_ledger_tickets`: `locator` → `record`, with `live` and `expires_at` for the
 ///   expiry index (a partial index over live tickets).
 /// - `ticket_ledger_pools`, `ticket_ledger_users`: key → record.
+/// - `ticket_ledger_secrets` (schema 2): `name` → `value`; `locator` holds the key of the
+///   store's ticket texts (``LocatorCipher``), outside the log.
 /// - `ticket_ledger_meta`: one row: schema version, format, head sequence and hash, the users
 ///   checkpoint's sequence. Every batch locks it first (`FOR UPDATE`): that is what serializes
 ///   writers across hosts, and keeps the sequence gap-free.
 enum PostgresSchema {
     /// The schema this build writes, and the newest it opens.
-    static let version = 1
+    static let version = 2
 
     static let statements: [String] = [
         """
@@ -42,7 +44,28 @@ enum PostgresSchema {
         """,
         "CREATE TABLE IF NOT EXISTS ticket_ledger_pools (id text PRIMARY KEY, record bytea NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ticket_ledger_users (key bytea PRIMARY KEY, record bytea NOT NULL)",
+    ] + (upgrades[1] ?? [])
+
+    /// What takes a database from schema `n` to `n + 1`, by `n`.
+    static let upgrades: [Int: [String]] = [
+        1: ["CREATE TABLE IF NOT EXISTS ticket_ledger_secrets (name text PRIMARY KEY, value bytea NOT NULL)"],
     ]
+
+    /// The key of the store's ticket texts: made from the system's CSPRNG on the first call
+    /// (every host that opens the database then reads the same one).
+    static func locatorKey(_ session: PostgresSession) throws(LedgerError) -> LocatorCipher {
+        let fresh = ByteBuffer(bytes: LocatorCipher.random().key)
+        try session.run(
+            "INSERT INTO ticket_ledger_secrets (name, value) VALUES ('locator', \(fresh)) ON CONFLICT (name) DO NOTHING",
+            "make the ticket-text key")
+        let rows = try session.run("SELECT value FROM ticket_ledger_secrets WHERE name = 'locator'", "read the ticket-text key")
+        guard let buffer = rows.first.flatMap({ try? $0.decode(ByteBuffer.self) }),
+              let cipher = LocatorCipher(key: Array(buffer.readableBytesView))
+        else {
+            throw .corrupted(path: session.location.description, detail: "ticket_ledger_secrets holds no 32-byte ticket-text key")
+        }
+        return cipher
+    }
 
     /// The schema version the database holds, or `nil` when it holds no store.
     static func installedVersion(_ session: PostgresSession) throws(LedgerError) -> Int? {
@@ -63,6 +86,7 @@ enum PostgresSchema {
             guard found <= version else {
                 throw .newerFormat(path: session.location.description, found: UInt16(clamping: found), supported: UInt16(version))
             }
+            if found < version { try upgrade(session) }
             return found
         }
         try session.run("BEGIN", "begin the migration")
@@ -82,5 +106,26 @@ enum PostgresSchema {
             throw error
         }
         return nil
+    }
+
+    /// Takes an older schema to ``version``, one step at a time, in one transaction (under the
+    /// migration lock, so two programs upgrading at once do it once). The tables it adds are
+    /// new; nothing written before changes.
+    static func upgrade(_ session: PostgresSession) throws(LedgerError) {
+        try session.run("BEGIN", "begin the upgrade")
+        do {
+            try session.run("SELECT pg_advisory_xact_lock(7402114858)", "lock the migration")
+            if var found = try installedVersion(session), found < version {
+                while found < version {
+                    for statement in upgrades[found] ?? [] { try session.runSQL(statement, "upgrade the schema") }
+                    found += 1
+                }
+                try session.run("UPDATE ticket_ledger_meta SET schema = \(version) WHERE id = 1", "record the schema version")
+            }
+            try session.run("COMMIT", "commit the upgrade")
+        } catch {
+            _ = try? session.run("ROLLBACK", "roll back the upgrade")
+            throw error
+        }
     }
 }

@@ -16,6 +16,8 @@ struct PostgresStore: LedgerStore {
     let location: PostgresLocation
     let writer: PostgresSession
     let reader: PostgresSession
+    /// The key of the store's ticket texts (``PostgresSchema/locatorKey(_:)``).
+    let locatorCipher: LocatorCipher
     /// One reader transaction at a time on the readers' connection.
     let readLock = POSIX.ConditionLock()
     /// One write transaction at a time on the writer's connection (the writer thread is alone
@@ -30,6 +32,7 @@ struct PostgresStore: LedgerStore {
     /// refuses a newer schema.
     static func open(_ location: PostgresLocation, create: Bool, logger: Logger) throws(LedgerError) -> PostgresStore {
         let writer = PostgresSession(location: location, logger: logger)
+        let cipher: LocatorCipher
         do {
             if create {
                 try PostgresSchema.migrate(writer)
@@ -42,7 +45,9 @@ struct PostgresStore: LedgerStore {
                     throw LedgerError.newerFormat(
                         path: location.description, found: UInt16(clamping: found), supported: UInt16(PostgresSchema.version))
                 }
+                if found < PostgresSchema.version { try PostgresSchema.migrate(writer) }
             }
+            cipher = try PostgresSchema.locatorKey(writer)
         } catch let error as LedgerError {
             writer.close()
             throw error
@@ -50,7 +55,8 @@ struct PostgresStore: LedgerStore {
             writer.close()
             throw ledgerError(error, path: location.description)
         }
-        return PostgresStore(location: location, writer: writer, reader: PostgresSession(location: location, logger: logger))
+        return PostgresStore(
+            location: location, writer: writer, reader: PostgresSession(location: location, logger: logger), locatorCipher: cipher)
     }
 
     func write<R>(readingAhead ahead: ReadAhead?, _ body: (PostgresBatch) throws -> R) throws(LedgerError) -> R {
