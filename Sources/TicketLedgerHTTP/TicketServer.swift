@@ -36,6 +36,11 @@ public struct TicketServer: Sendable {
         public var issueKey: String
         /// The HMAC-SHA256 key that signs the exchange's tokens (at least 32 bytes, RFC 7518 §3.2).
         public var tokenKey: String
+        /// Keys that signed tokens before ``tokenKey`` (each at least 32 bytes): introspection
+        /// still verifies their tokens, by the `kid` each token names (derived from the key),
+        /// until they expire. Rotate by signing with a new key and moving the old one here for
+        /// one token lifetime. Empty by default.
+        public var previousTokenKeys: [String] = []
         /// How long a token is valid after the exchange (default 2 hours).
         public var tokenLifetime: Duration
         /// The largest request body accepted; a bigger one is answered 413 (default 16 KiB).
@@ -68,6 +73,7 @@ public struct TicketServer: Sendable {
 
         /// The `kid` the tokens carry: ``tokenKeyID``, or the one derived from the token key.
         public var effectiveTokenKeyID: String { tokenKeyID ?? TokenSigner.keyID(for: tokenKey) }
+
         /// The bearer key `POST /oauth/introspect` requires (at least 16 bytes). `nil` (the
         /// default): introspection answers 401 to everyone.
         public var introspectKey: String?
@@ -103,6 +109,9 @@ public struct TicketServer: Sendable {
             guard issueKey.utf8.count >= 16 else { throw .invalid("issue key", "must be at least 16 bytes") }
             guard tokenKey.utf8.count >= 32 else {
                 throw .invalid("token key", "must be at least 32 bytes (HS256 needs a key as long as its hash, RFC 7518 §3.2)")
+            }
+            if previousTokenKeys.contains(where: { $0.utf8.count < 32 }) {
+                throw .invalid("previous token key", "must be at least 32 bytes, as the token key")
             }
             guard tokenLifetime >= .seconds(1) else { throw .invalid("token lifetime", "must be at least 1 second") }
             guard maxBodySize >= 256 else { throw .invalid("body size limit", "must be at least 256 bytes") }

@@ -13,11 +13,17 @@ struct TokenSigner: Sendable {
     let lifetimeSeconds: Int64
     /// The protected header, base64url-encoded.
     let header: [UInt8]
+    /// The keys tokens are verified with, by the header that names each: the signing key's,
+    /// then the previous keys' (``TicketServer/Configuration/previousTokenKeys``).
+    let verifiers: [(header: [UInt8], key: [UInt8])]
 
     init(_ configuration: TicketServer.Configuration) {
         key = Array(configuration.tokenKey.utf8)
         lifetimeSeconds = max(1, configuration.tokenLifetime.components.seconds)
         header = Self.header(keyID: configuration.effectiveTokenKeyID)
+        verifiers = [(header, key)] + configuration.previousTokenKeys.map { old in
+            (Self.header(keyID: Self.keyID(for: old)), Array(old.utf8))
+        }
     }
 
     /// The default key id: the first 8 bytes of SHA-256 of the key, in hexadecimal. It names
@@ -75,12 +81,14 @@ struct TokenSigner: Sendable {
         return out
     }
 
-    /// The claims of `token` when it is a compact JWS this signer made (its header ours, its
-    /// HMAC right, compared in constant time as SHA-256 digests); `nil` for anything else.
+    /// The claims of `token` when it is a compact JWS this signer made, now or with a previous
+    /// key (its header names one of ``verifiers``, its HMAC by that key right, compared in constant time as SHA-256 digests); `nil` for anything else.
     /// Whether it has expired or was revoked is the caller's to check.
     func verify(_ token: String) -> TokenClaims? {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard token.utf8.count <= 4096, parts.count == 3, Array(parts[0]) == header else { return nil }
+        guard token.utf8.count <= 4096, parts.count == 3,
+              let key = verifiers.first(where: { $0.header.elementsEqual(parts[0]) })?.key
+        else { return nil }
         let signingInput = Array(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
         let mac = base64URL(Array(HMAC<SHA256>.authenticationCode(for: signingInput, using: SymmetricKey(data: key))))
         guard Array(SHA256.hash(data: mac)) == Array(SHA256.hash(data: Array(parts[2]))) else { return nil }

@@ -57,6 +57,8 @@ struct ServeCommand: ParsableCommand {
     var maxConnections: Int?
     @Option(name: .customLong("metrics-key"), help: "Bearer key GET /metrics requires (≥ 16 bytes; or TICKET_LEDGER_METRICS_KEY). Without one the metrics are open.")
     var metricsKey: String?
+    @Option(name: .customLong("previous-token-key"), help: "A key that signed tokens before --token-key: introspection still accepts its tokens until they expire (repeatable; or TICKET_LEDGER_PREVIOUS_TOKEN_KEYS, comma-separated).")
+    var previousTokenKeys: [String] = []
     @Option(name: .customLong("introspect-key"), help: "Bearer key POST /oauth/introspect requires (≥ 16 bytes; or TICKET_LEDGER_INTROSPECT_KEY). Without one introspection answers 401.")
     var introspectKey: String?
 
@@ -76,13 +78,17 @@ struct ServeCommand: ParsableCommand {
         guard let tokenKey = tokenKey ?? env["TICKET_LEDGER_TOKEN_KEY"] else {
             throw ValidationError("a token key is needed: --token-key or TICKET_LEDGER_TOKEN_KEY")
         }
-        return TicketServer.Configuration(
+        var configuration = TicketServer.Configuration(
             host: host, port: port, issueKey: issueKey, tokenKey: tokenKey,
             tokenLifetime: .seconds(tokenLifetime), maxBodySize: maxBody,
             sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace),
             maxConnections: maxConnections ?? min(4096, max(1, openFiles - 64)),
             metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"],
             introspectKey: introspectKey ?? env["TICKET_LEDGER_INTROSPECT_KEY"])
+        configuration.previousTokenKeys = previousTokenKeys.isEmpty
+            ? (env["TICKET_LEDGER_PREVIOUS_TOKEN_KEYS"] ?? "").split(separator: ",").map(String.init)
+            : previousTokenKeys
+        return configuration
     }
 
     func run() throws {

@@ -62,4 +62,26 @@ struct ExchangeAnswerTests {
             #expect(ours == expected, "variant \(variant)")
         }
     }
+
+    @Test("key rotation: a token signed with a previous key verifies while that key is listed, and not after; a token of an unknown key never")
+    func previousKeys() throws {
+        let old = String(repeating: "o", count: 32), new = String(repeating: "n", count: 32)
+        func signer(_ key: String, previous: [String] = []) -> TokenSigner {
+            var configuration = TicketServer.Configuration(issueKey: issueKey, tokenKey: key)
+            configuration.previousTokenKeys = previous
+            return TokenSigner(configuration)
+        }
+        let pool = try PoolID("app1")
+        let moment = Timestamp(millisecondsSince1970: 1_795_305_600_000)
+        let oldToken = signer(old).sign(user: "u1", unionid: "", pool: pool, at: moment, jti: "j1").text
+        #expect(signer(new, previous: [old]).verify(oldToken)?.jti == "j1")
+        #expect(signer(new).verify(oldToken) == nil, "an old key no longer listed")
+        #expect(signer(new, previous: [String(repeating: "x", count: 32)]).verify(oldToken) == nil)
+        #expect(signer(new, previous: [old]).verify(signer(new).sign(user: "u2", unionid: "", pool: pool, at: moment).text)?.sub == "u2")
+        #expect(throws: ServerConfigurationError.self) {
+            var short = TicketServer.Configuration(issueKey: issueKey, tokenKey: new)
+            short.previousTokenKeys = ["short"]
+            try short.validate()
+        }
+    }
 }

@@ -48,8 +48,8 @@ extension PostgresStoreTests {
         #expect(exported.map(\.sequence) == Array(1...head.sequence))
         let ticket = try reader.ticketReport(issued[0].ticket.locator)
         #expect(ticket.state?.status == .consumed)
-        // issued, consumed, the replay refused
-        #expect(ticket.history.count == 3)
+        // issued, consumed, the replay refused, the tokens of the consume revoked by that reuse
+        #expect(ticket.history.count == 4, "\(ticket.history.map(\.event))")
         let user = try reader.userReport(pool: Self.pool, user: .test("u0"))
         #expect(user.document?.loginsCount == 1)
         let stats = try reader.statistics()
