@@ -89,10 +89,6 @@ extension StoreSnapshot {
 /// ``TicketProjections``, as the ``Projector`` writes them), and the log, meta record and
 /// users checkpoint. A value of it is a handle: copies work on the same transaction.
 protocol StoreBatch: StoreSnapshot, TicketProjections {
-    /// Reads ahead the pools, tickets and users the batch's commands will ask about (and the
-    /// users of those tickets). A store across a network fetches them in a round trip or two;
-    /// LMDB, in the same process, has nothing to do.
-    mutating func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws
     /// Appends `event`'s encoded record (see `EventCodec`) at `sequence`, the head's next.
     mutating func append(record: [UInt8], of event: LedgerEvent, at sequence: UInt64) throws
     /// Replaces the metadata record.
@@ -113,9 +109,4 @@ extension LedgerStore {
     func write<R>(_ body: (Batch) throws -> R) throws(LedgerError) -> R {
         try write(readingAhead: nil, body)
     }
-}
-
-extension StoreBatch {
-    /// Nothing to read ahead (a store in the same process).
-    mutating func prefetch(pools: [PoolID], tickets: [TicketLocator], users: [UserKey]) throws {}
 }
