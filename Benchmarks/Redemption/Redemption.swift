@@ -1,4 +1,4 @@
-// Redemption throughput, latency and allocations, under concurrent blocking callers.
+// Redemption throughput, latency and allocations, under concurrent blocking callers and async tasks.
 // Run: TICKET_LEDGER_BENCHMARKS=1 swift package benchmark   (see the README for figures)
 import Benchmark
 import Dispatch
@@ -82,6 +82,23 @@ let benchmarks: @Sendable () -> Void = {
                 teardown: { Fixture.tearDown() }
             )
         }
+    }
+
+    // The same durable redemptions from concurrent tasks on the async API (`bench --async`).
+    for tasks in [64, 1024] {
+        Benchmark(
+            "Redeem durable async \(tasks) tasks",
+            configuration: .init(metrics: redeemMetrics, scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 20),
+            closure: { (benchmark: Benchmark, fixture: Fixture) async in
+                let tickets = fixture.take(benchmark.scaledIterations.count)
+                benchmark.startMeasurement()
+                blackHole(try? await AsyncRedemptionBench.redeemConcurrently(
+                    Array(tickets), pool: fixture.pool, secret: "s", ledger: fixture.ledger, tasks: tasks))
+                benchmark.stopMeasurement()
+            },
+            setup: { try Fixture(durability: .durable, tickets: 21_000) },
+            teardown: { Fixture.tearDown() }
+        )
     }
 
     // Issue throughput: 4,096 tickets a batch of requests, durable.

@@ -15,6 +15,9 @@ public struct RedemptionBenchConfiguration: Sendable {
     public var users: Int = 100_000
     /// Concurrent callers, each on its own thread.
     public var workers: Int = 64
+    /// With a value, this many concurrent tasks on the async API (`Ledger.redeem(…) async`)
+    /// make the calls instead of `workers` threads (``AsyncRedemptionBench``); `nil`: threads.
+    public var tasks: Int?
     /// How many callers race for each ticket.
     public var contention: Int = 1
     /// The store's durability.
@@ -93,8 +96,10 @@ public enum RedemptionBench {
     /// Runs `configuration` and returns what it measured. Exactly-once is checked, not assumed:
     /// see ``RedemptionFigures/exactlyOnce``.
     public static func run(_ configuration: RedemptionBenchConfiguration) throws -> RedemptionBenchReport {
-        guard configuration.tickets > 0, configuration.users > 0, configuration.workers > 0, configuration.contention > 0 else {
-            throw BenchError(description: "tickets, users, workers and contention must all be positive")
+        guard configuration.tickets > 0, configuration.users > 0, configuration.workers > 0, configuration.contention > 0,
+            configuration.tasks.map({ $0 > 0 }) ?? true
+        else {
+            throw BenchError(description: "tickets, users, workers, tasks and contention must all be positive")
         }
         let temporary = configuration.directory == nil
         let directory = configuration.directory ?? (NSTemporaryDirectory() + "ticket-ledger-bench-\(UUID().uuidString)")
@@ -115,9 +120,7 @@ public enum RedemptionBench {
             let issueStart = monotonicSeconds()
             let tickets = try issue(configuration.tickets, users: configuration.users, pool: pool, ledger: ledger, progress: configuration.progress)
             issuedPerSecond = Double(tickets.count) / (monotonicSeconds() - issueStart)
-            figures = try redeem(
-                tickets, pool: pool, secret: secret, ledger: ledger, workers: configuration.workers,
-                contention: configuration.contention, ackLog: ackLog, progress: configuration.progress)
+            figures = try redeemPhase(tickets, pool: pool, secret: secret, ledger: ledger, configuration, ackLog: ackLog)
         }
 
         var naive: RedemptionFigures?
@@ -129,9 +132,7 @@ public enum RedemptionBench {
             defer { ledger.close() }
             let count = min(configuration.naiveBaselineTickets, configuration.tickets)
             let tickets = try issue(count, users: configuration.users, pool: pool, ledger: ledger, progress: configuration.progress)
-            naive = try redeem(
-                tickets, pool: pool, secret: secret, ledger: ledger, workers: configuration.workers,
-                contention: configuration.contention, ackLog: ackLog, progress: configuration.progress)
+            naive = try redeemPhase(tickets, pool: pool, secret: secret, ledger: ledger, configuration, ackLog: ackLog)
         }
         var audit: AuditReport?
         if configuration.audit && !PostgresLocation.isURL(directory) {
@@ -143,6 +144,21 @@ public enum RedemptionBench {
         return RedemptionBenchReport(
             configuration: configuration, figures: figures, issuedPerSecond: issuedPerSecond, naive: naive, audit: audit,
             directory: directory)
+    }
+
+    /// One redemption phase, by the driver the configuration names: tasks on the async API, or threads.
+    static func redeemPhase(
+        _ tickets: [IssuedTicket], pool: PoolID, secret: String, ledger: Ledger, _ configuration: RedemptionBenchConfiguration,
+        ackLog: AckLog?
+    ) throws -> RedemptionFigures {
+        if let tasks = configuration.tasks {
+            return try AsyncRedemptionBench.redeem(
+                tickets, pool: pool, secret: secret, ledger: ledger, tasks: tasks, contention: configuration.contention,
+                ackLog: ackLog, progress: configuration.progress)
+        }
+        return try redeem(
+            tickets, pool: pool, secret: secret, ledger: ledger, workers: configuration.workers,
+            contention: configuration.contention, ackLog: ackLog, progress: configuration.progress)
     }
 
     /// Issues `count` tickets to users drawn at random, in chunks that share batches.
@@ -235,10 +251,12 @@ public enum RedemptionBench {
     }
 }
 
-/// Per-worker outcome and latency buffers, merged once the workers are done.
+/// Per-caller outcome and latency buffers (a caller is a worker thread or a task), merged
+/// once the callers are done.
 final class WorkerResults: @unchecked Sendable {
-    // @unchecked Sendable: worker w writes only slot w, and the merge runs after every
-    // worker has finished (ordered by the DispatchGroup wait).
+    // @unchecked Sendable: caller w writes only slot w, and the merge runs after every
+    // caller has finished (ordered by the DispatchGroup wait for threads, by the task
+    // group's end for tasks).
     private var latencies: [[UInt64]]
     private var outcomes: [[(ticket: Int, reason: RejectionReason?)]]
 

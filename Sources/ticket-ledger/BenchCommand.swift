@@ -16,9 +16,14 @@ struct BenchCommand: ParsableCommand {
             --baseline naive runs the same workload again with one durable transaction per \
             redeem and no group commit (on at most --baseline-tickets tickets), side by side.
 
-            Example:
+            --async --tasks T drives the same workload with T concurrent tasks awaiting the \
+            async API (the way an async server calls the ledger) instead of worker threads; \
+            the checks and figures are the same.
+
+            Examples:
               ticket-ledger bench --tickets 20000 --workers 64 --baseline naive \\
                 --baseline-tickets 1000
+              ticket-ledger bench --tickets 5000 --async --tasks 1024
             """
     )
 
@@ -28,7 +33,9 @@ struct BenchCommand: ParsableCommand {
     var dir: String?
     @Option(help: "Tickets to issue and redeem.") var tickets = 200_000
     @Option(help: "The user population tickets are issued to.") var users = 100_000
-    @Option(help: "Concurrent callers, each on its own thread.") var workers = 64
+    @Option(help: "Concurrent callers, each on its own thread (default: 64).") var workers: Int?
+    @Flag(name: .customLong("async"), help: "Call the async API from concurrent tasks instead of threads.") var useAsync = false
+    @Option(help: "With --async: concurrent tasks, each awaiting the async API (default: 64).") var tasks: Int?
     @Option(help: "How many workers race for each ticket.") var contention = 1
     @Option(help: "durable, noMetaSync or none (unsafe).") var durability: DurabilityArgument = .durable
     @Option(help: "Also run a baseline: naive (one durable transaction per redeem).") var baseline: Baseline?
@@ -37,11 +44,22 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("no-audit"), help: "Skip the audit of the store after the run.") var noAudit = false
     @Flag(help: "Print one JSON object.") var json = false
 
+    /// The default number of concurrent callers, threads or tasks.
+    static let defaultCallers = 64
+
     func validate() throws {
-        guard tickets > 0, users > 0, workers > 0, contention > 0, baselineTickets > 0 else {
-            throw ValidationError("--tickets, --users, --workers, --contention and --baseline-tickets must be positive")
+        if tasks != nil && !useAsync {
+            throw ValidationError("--tasks needs --async (without it the callers are threads: --workers)")
+        }
+        if useAsync && workers != nil {
+            throw ValidationError("--workers counts threads; with --async give --tasks instead")
+        }
+        let workers = workers ?? Self.defaultCallers, tasks = tasks ?? Self.defaultCallers
+        guard tickets > 0, users > 0, workers > 0, tasks > 0, contention > 0, baselineTickets > 0 else {
+            throw ValidationError("--tickets, --users, --workers, --tasks, --contention and --baseline-tickets must be positive")
         }
         guard workers <= 4096 else { throw ValidationError("--workers is at most 4096") }
+        guard tasks <= 65_536 else { throw ValidationError("--tasks is at most 65536") }
         guard tickets <= 100_000_000, users <= 100_000_000, baselineTickets <= 100_000_000 else {
             throw ValidationError("--tickets, --users and --baseline-tickets are at most 100000000")
         }
@@ -55,7 +73,8 @@ struct BenchCommand: ParsableCommand {
         config.directory = dir
         config.tickets = tickets
         config.users = users
-        config.workers = workers
+        config.workers = workers ?? Self.defaultCallers
+        config.tasks = useAsync ? tasks ?? Self.defaultCallers : nil
         config.contention = contention
         config.durability = durability.durability
         config.naiveBaselineTickets = baseline == .naive ? baselineTickets : 0
@@ -73,7 +92,9 @@ struct BenchCommand: ParsableCommand {
                 object = dict
             }
             object["durability"] = .string(durability.rawValue)
-            object["workers"] = .number(Double(workers))
+            object["driver"] = .string(config.tasks == nil ? "threads" : "async")
+            object["workers"] = config.tasks == nil ? .number(Double(config.workers)) : .null
+            object["tasks"] = config.tasks.map { .number(Double($0)) } ?? .null
             object["contention"] = .number(Double(contention))
             object["tickets"] = .number(Double(tickets))
             object["users"] = .number(Double(users))
@@ -91,8 +112,9 @@ struct BenchCommand: ParsableCommand {
             }
             printJSON(object)
         } else {
+            let callers = config.tasks.map { "async tasks \($0)" } ?? "workers \(config.workers)"
             print("""
-                tickets \(tickets), users \(users), workers \(workers), contention \(contention), durability \(durability.rawValue)
+                tickets \(tickets), users \(users), \(callers), contention \(contention), durability \(durability.rawValue)
                 issued              \(String(format: "%.0f", report.issuedPerSecond))/s
                 redeemed            \(f.redeemed)
                 rejected            \(f.rejected) (alreadyConsumed; \(f.unexpectedRejections) other)
