@@ -12,12 +12,7 @@ struct ObservabilityTests {
     func ledgerMetricsOnServe() async throws {
         let root = NSTemporaryDirectory() + "ticket-ledger-metrics-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let store = root + "/store"
-        do {
-            let ledger = try await Ledger.open(at: store, create: true)
-            try await ledger.configurePool(try PoolID("app1"), secret: poolSecret)
-            ledger.close()
-        }
+        let store = try await SpawnedServer.storeWithPool(in: root)
         let server = try await SpawnedServer(
             "ticket-ledger", ["serve", store, "--port", "0", "--sweep-interval", "0", "--durability", "none"],
             environment: ["TICKET_LEDGER_ISSUE_KEY": issueKey, "TICKET_LEDGER_TOKEN_KEY": tokenKey],

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import Testing
+import TicketLedger
 
 /// An executable built with the package (`ticket-ledger`, `EmbeddedExchange`), run as a child
 /// process that serves HTTP on a port it picks, and a client for it.
@@ -21,6 +22,16 @@ final class SpawnedServer: @unchecked Sendable {
 
     /// Starts `name` with `arguments` and waits (up to 60 s) until its stderr names the port,
     /// after `portPrefix` (e.g. `serving 127.0.0.1:`).
+    /// A fresh LMDB store under `root` with pool `app1` (secret ``poolSecret``), closed again
+    /// for a spawned server to open; returns its path.
+    static func storeWithPool(in root: String) async throws -> String {
+        let store = root + "/store"
+        let ledger = try await Ledger.open(at: store, create: true)
+        try await ledger.configurePool(try PoolID("app1"), secret: poolSecret)
+        ledger.close()
+        return store
+    }
+
     init(_ name: String, _ arguments: [String], environment: [String: String], portPrefix: String) async throws {
         let process = Process()
         process.executableURL = Self.executable(name)

@@ -70,9 +70,6 @@ extension Auditor {
         try scan.scanStoredUsers { key, value in
             try compareUser(key, value, replay: &replay, at: sequence, seen: &seen, findings: &findings)
         }
-        guard seen != replay.userCount else { return }
-        for key in replay.existingUserKeys.sorted() where try !scan.hasStoredUser(key) {
-            findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
-        }
+        try findMissingUsers(scan, replay: replay, at: sequence, seen: seen, findings: &findings)
     }
 }

@@ -29,12 +29,16 @@ extension Auditor {
     static func findMissingUsers(
         _ store: StoreHandle, txn: Transaction, replay: CompactReplay, at sequence: UInt64, seen: Int, findings: inout FindingList
     ) throws {
+        try findMissingUsers(LMDBScan(store, txn: txn), replay: replay, at: sequence, seen: seen, findings: &findings)
+    }
+
+    /// The same for any store read through `scan`.
+    static func findMissingUsers(
+        _ scan: some StoreScan, replay: CompactReplay, at sequence: UInt64, seen: Int, findings: inout FindingList
+    ) throws {
         guard seen != replay.userCount else { return }
-        for key in replay.existingUserKeys.sorted() {
-            let present = try txn.withValue(store.layout.users, key: key.bytes) { $0 != nil }
-            if !present {
-                findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
-            }
+        for key in replay.existingUserKeys.sorted() where try !scan.hasStoredUser(key) {
+            findings.add(sequence, "projection-users", "user '\(key.user)' of pool '\(key.pool)' is missing from the stored projection at the checkpoint \(sequence)")
         }
     }
 
