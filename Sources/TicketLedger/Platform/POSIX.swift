@@ -126,6 +126,63 @@ enum POSIX {
         var errno: Errno
     }
 
+    // MARK: - Files written in place
+
+    /// An open file that is read and written at given offsets (`pread`, `pwrite`), for the
+    /// one file the store overwrites in place (`KeyVault`'s key slots). Closed on `deinit`.
+    final class PositionalFile: Sendable {
+        /// The file descriptor.
+        let descriptor: Int32
+
+        /// Opens `path` for reading and writing, creating it (mode 0600) with `create`.
+        static func open(_ path: String, create: Bool) -> Result<PositionalFile, Errno> {
+            let fd = openFile(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0o600)
+            guard fd >= 0 else { return .failure(.current) }
+            return .success(PositionalFile(descriptor: fd))
+        }
+
+        private init(descriptor: Int32) { self.descriptor = descriptor }
+
+        deinit { close(descriptor) }
+
+        /// The file's size in bytes.
+        func size() -> Result<Int64, Errno> {
+            var st = stat()
+            guard fstat(descriptor, &st) == 0 else { return .failure(.current) }
+            return .success(Int64(st.st_size))
+        }
+
+        /// Reads exactly `buffer.count` bytes at `offset`; fails with `EIO` on a short read.
+        func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Result<Void, Errno> {
+            var done = 0
+            while done < buffer.count {
+                let n = pread(descriptor, buffer.baseAddress.map { $0 + done }, buffer.count - done, off_t(offset) + off_t(done))
+                if n < 0 && errno == EINTR { continue }
+                guard n >= 0 else { return .failure(.current) }
+                guard n > 0 else { return .failure(Errno(code: EIO)) }
+                done += n
+            }
+            return .success(())
+        }
+
+        /// Writes all of `bytes` at `offset`.
+        func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Result<Void, Errno> {
+            var done = 0
+            while done < bytes.count {
+                let n = pwrite(descriptor, bytes.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset) + off_t(done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return .failure(n < 0 ? .current : Errno(code: EIO)) }
+                done += n
+            }
+            return .success(())
+        }
+
+        /// `fsync`: what was written is on the disk when this returns.
+        func sync() -> Result<Void, Errno> {
+            fsync(descriptor) == 0 ? .success(()) : .failure(.current)
+        }
+    }
+
     // MARK: - Clocks
 
     /// Monotonic nanoseconds, for durations.
@@ -211,6 +268,9 @@ enum POSIX {
         func broadcast() { pthread_cond_broadcast(condition) }
     }
 }
+
+/// `open(2)` under a name that ``POSIX/PositionalFile/open(_:create:)`` does not hide.
+private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
 
 /// Monotonic nanoseconds, for latency figures (``POSIX/monotonicNanoseconds()``).
 @inline(__always)
