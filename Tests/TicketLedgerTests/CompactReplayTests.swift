@@ -33,13 +33,23 @@ struct CompactReplayTests {
             case 1: IPAddress(normalized: "::ffff:10.0.0.\(rng.next() % 250)")
             default: IPAddress(normalized: "2001:db8:85a3:1234:5678:8a2e:370:\(rng.next() % 9999)")
             }
-            return .ticketIssued(TicketIssued(
-                pool: pool, at: at, user: pick(users), verifierDigest: SHA256Digest(w0: rng.next(), w1: 1, w2: 2, w3: 3),
-                profile: UserProfile(
-                    nickname: rng.next() % 3 == 0 ? "昵称\(rng.next() % 5)" : "n\(rng.next() % 5)", phone: phone,
-                    openid: rng.next() % 2 == 0 ? "o\(rng.next() % 7)" : nil, emailVerified: rng.next() % 2 == 0),
-                ip: ip, getPhone: rng.next() % 2 == 0,
-                expiresAt: Timestamp(millisecondsSince1970: now + (rng.next() % 8 == 0 ? lifetime + 1 : lifetime))))
+            let user = pick(users)
+            let profile = UserProfile(
+                nickname: rng.next() % 3 == 0 ? "昵称\(rng.next() % 5)" : "n\(rng.next() % 5)", phone: phone,
+                openid: rng.next() % 2 == 0 ? "o\(rng.next() % 7)" : nil, emailVerified: rng.next() % 2 == 0)
+            var event = TicketIssued(
+                pool: pool, at: at, user: user, verifierDigest: SHA256Digest(w0: rng.next(), w1: 1, w2: 2, w3: 3),
+                profile: profile, ip: ip, getPhone: rng.next() % 2 == 0,
+                expiresAt: Timestamp(millisecondsSince1970: now + (rng.next() % 8 == 0 ? lifetime + 1 : lifetime)))
+            // Half the issues seal their personal fields (event format 4), under one of two key
+            // generations: clear and sealed records of one user interleave.
+            if rng.next() % 2 == 0, let key = PersonalKey(bytes: (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next() | 1) }, generation: UInt32(rng.next() % 2 + 1)),
+               let sealed = try? SealedPersonalData.seal(profile: profile, ip: ip, of: UserKey(pool: pool, user: user), under: key) {
+                event.profile = UserProfile()
+                event.ip = nil
+                event.sealed = sealed
+            }
+            return .ticketIssued(event)
         case 45..<75:
             return .ticketConsumed(TicketConsumed(pool: rng.next() % 6 == 0 ? pick(pools) : pool, at: at, locator: locator))
         case 75..<85:
@@ -143,7 +153,7 @@ struct CompactReplayTests {
         compact.tickets.forEach { tickets[$0.locator] = compact.ticketState($0) }
         #expect(tickets == reference.tickets.tickets, "seed \(seed)")
         var users: [UserKey: UserState] = [:]
-        for (i, u) in compact.users.enumerated() where u.exists { users[compact.userKeys[i]] = compact.userState(u) }
+        for (i, u) in compact.users.enumerated() where u.exists { users[compact.userKeys[i]] = compact.userState(i) }
         #expect(users == reference.users.users, "seed \(seed)")
         #expect(compact.userCount == reference.users.users.count, "seed \(seed)")
         var pools: [PoolID: PoolState] = [:]

@@ -114,6 +114,114 @@ struct PersonalDataTests {
         }
     }
 
+    // MARK: - The core's rules for sealed fields, and their records
+
+    func issue(_ profile: UserProfile, ip: IPAddress?, getPhone: Bool, sealedUnder key: PersonalKey?, at ms: Int64 = 1_000) throws -> TicketIssued {
+        var e = TicketIssued(
+            pool: alice.pool, at: Timestamp(millisecondsSince1970: ms), user: alice.user, verifierDigest: .zero,
+            profile: profile, ip: ip, getPhone: getPhone, expiresAt: Timestamp(millisecondsSince1970: ms + 60_000))
+        if let key {
+            e.sealed = try SealedPersonalData.seal(profile: profile, ip: ip, of: alice, under: key)
+            e.profile = UserProfile()
+            e.ip = nil
+        }
+        return e
+    }
+
+    @Test("the users half with sealed tickets: the phone kept without getPhone, the IP moved at login, all opening to the clear rules' answer")
+    func sealedRules() throws {
+        let k = try key()
+        let first = try issue(UserProfile(nickname: "Ann", phone: "17612346754"), ip: nil, getPhone: true, sealedUnder: k)
+        let second = try issue(UserProfile(nickname: "Annie"), ip: IPAddress("10.1.2.3"), getPhone: false, sealedUnder: k, at: 2_000)
+        var tickets = ReplayState()
+        var sealedUser: UserState?
+        for (i, e) in [first, second].enumerated() {
+            try Projector.apply(.ticketIssued(e), sequence: UInt64(i + 1), tickets: &tickets.tickets, users: &tickets.users)
+        }
+        try Projector.apply(
+            .ticketConsumed(TicketConsumed(pool: alice.pool, at: Timestamp(millisecondsSince1970: 3_000), locator: TicketLocator(sequence: 2))),
+            sequence: 3, tickets: &tickets.tickets, users: &tickets.users)
+        sealedUser = tickets.users.users[alice]
+        let user = try #require(sealedUser)
+        #expect(user.profile == UserProfile(), "nothing personal in the clear")
+        #expect(user.lastIP == nil)
+        #expect(user.loginsCount == 1)
+        let opened = PersonalOpening.open(user, user: alice, key: k)
+        #expect(!opened.erased)
+        #expect(opened.profile == UserProfile(nickname: "Annie", phone: "17612346754"), "the phone from the getPhone ticket is kept")
+        #expect(opened.lastIP?.text == "::ffff:10.1.2.3")
+        let erased = PersonalOpening.open(user, user: alice, key: nil)
+        #expect(erased.erased && erased.profile == UserProfile() && erased.lastIP == nil)
+
+        // The same tickets in the clear give the same opened answer.
+        var clear = ReplayState()
+        for (i, e) in [try issue(UserProfile(nickname: "Ann", phone: "17612346754"), ip: nil, getPhone: true, sealedUnder: nil),
+                       try issue(UserProfile(nickname: "Annie"), ip: IPAddress("10.1.2.3"), getPhone: false, sealedUnder: nil, at: 2_000)].enumerated() {
+            try Projector.apply(.ticketIssued(e), sequence: UInt64(i + 1), tickets: &clear.tickets, users: &clear.users)
+        }
+        try Projector.apply(
+            .ticketConsumed(TicketConsumed(pool: alice.pool, at: Timestamp(millisecondsSince1970: 3_000), locator: TicketLocator(sequence: 2))),
+            sequence: 3, tickets: &clear.tickets, users: &clear.users)
+        let clearUser = try #require(clear.users.users[alice])
+        #expect(clearUser.profile == opened.profile && clearUser.lastIP == opened.lastIP)
+    }
+
+    @Test("a user from before sealing keeps a clear phone until a getPhone ticket brings a sealed one")
+    func clearThenSealed() throws {
+        let k = try key()
+        var state = ReplayState()
+        let events = [
+            try issue(UserProfile(nickname: "Old", phone: "13800000000"), ip: IPAddress("10.0.0.1"), getPhone: true, sealedUnder: nil),
+            try issue(UserProfile(nickname: "New"), ip: nil, getPhone: false, sealedUnder: k, at: 2_000),
+        ]
+        for (i, e) in events.enumerated() { try Projector.apply(.ticketIssued(e), sequence: UInt64(i + 1), tickets: &state.tickets, users: &state.users) }
+        var user = try #require(state.users.users[alice])
+        #expect(user.profile == UserProfile(phone: "13800000000"), "only the kept phone stays in the clear")
+        #expect(PersonalOpening.open(user, user: alice, key: k).profile == UserProfile(nickname: "New", phone: "13800000000"))
+        try Projector.apply(.ticketIssued(try issue(UserProfile(nickname: "New", phone: "13900000000"), ip: nil, getPhone: true, sealedUnder: k, at: 3_000)),
+                            sequence: 3, tickets: &state.tickets, users: &state.users)
+        user = try #require(state.users.users[alice])
+        #expect(user.profile == UserProfile(), "the getPhone ticket's sealed phone replaced the clear one")
+        #expect(PersonalOpening.open(user, user: alice, key: k).profile.phone == "13900000000")
+    }
+
+    @Test("format 4 records: a sealed issue, a ticket with a sealed IP and a user with sealed fields read back as written; the clear text is in none")
+    func records() throws {
+        let k = try key()
+        let e = try issue(UserProfile(nickname: "Nick-Sealed", phone: "17612346754"), ip: IPAddress("10.9.8.7"), getPhone: true, sealedUnder: k)
+        let payload = EventCodec.payload(of: .ticketIssued(e))
+        #expect(payload[0] == 4)
+        #expect(try payload.withUnsafeBytes { try EventCodec.decode(payload: $0) } == .ticketIssued(e))
+        for text in ["Nick-Sealed", "17612346754", "10.9.8.7"] {
+            #expect(Data(payload).range(of: Data(text.utf8)) == nil, "\(text) is not in the record")
+        }
+        let opened = try #require(PersonalOpening.open(e, key: k))
+        #expect(opened.profile.nickname == "Nick-Sealed" && opened.profile.phone == "17612346754" && opened.ip?.text == "::ffff:10.9.8.7")
+        #expect(PersonalOpening.open(e, key: nil) == nil)
+
+        let ticket = TicketState(issuedBy: e)
+        #expect(ticket.encoded()[0] == 3)
+        #expect(try ticket.encoded().withUnsafeBytes { try TicketState(decoding: $0) } == ticket)
+        var user = UserState(profile: UserProfile(), signedUp: e.at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+        user.takeProfile(of: e)
+        user.recordLogin(at: e.at, with: ticket)
+        #expect(user.encoded()[0] == 2)
+        #expect(try user.encoded().withUnsafeBytes { try UserState(decoding: $0) } == user)
+
+        // A box of another generation than the record's is refused.
+        var w = BinaryWriter()
+        w.varint(2)
+        w.box(try #require(e.sealed).profile)
+        w.optionalBox(nil)
+        w.optionalBox(nil)
+        #expect(throws: DecodingFailure.self) {
+            try w.bytes.withUnsafeBytes { raw in
+                var r = BinaryReader(raw, what: "test")
+                _ = try SealedPersonalData.read(from: &r)
+            }
+        }
+    }
+
     /// Whether any file in the store's directory holds `bytes`.
     func storeFiles(_ path: String, contain bytes: [UInt8]) throws -> Bool {
         try FileManager.default.contentsOfDirectory(atPath: path).contains { name in

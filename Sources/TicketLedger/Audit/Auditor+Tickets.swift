@@ -131,6 +131,7 @@ extension Auditor {
         if a.loginsCount != b.loginsCount { out.append("loginsCount (\(a.loginsCount) stored, \(b.loginsCount) replayed)") }
         if a.lastLogin != b.lastLogin { out.append("lastLogin") }
         if a.lastIP != b.lastIP { out.append("lastIP") }
+        if a.sealed != b.sealed { out.append("sealed fields") }
         return out
     }
 
@@ -147,6 +148,7 @@ extension Auditor {
         if a.verifierDigest != b.verifierDigest { out.append("verifier digest") }
         if a.retryKey != b.retryKey { out.append("retry key") }
         if a.revokedUntil != b.revokedUntil { out.append("revokedUntil") }
+        if a.sealedIP != b.sealedIP { out.append("sealed ip") }
         return out
     }
 }

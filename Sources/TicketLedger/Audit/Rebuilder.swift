@@ -49,8 +49,8 @@ enum Rebuilder {
                 try replaceAll(txn, layout.due, due.map { ($0.key, [UInt8]()) })
                 var users: [([UInt8], [UInt8])] = []
                 users.reserveCapacity(state.userCount)
-                for (i, u) in state.users.enumerated() {
-                    if let user = state.userState(u) { users.append((state.userKeys[i].bytes, user.encoded())) }
+                for i in state.users.indices {
+                    if let user = state.userState(i) { users.append((state.userKeys[i].bytes, user.encoded())) }
                 }
                 try replaceAll(txn, layout.users, users)
                 meta.usersSequence = meta.head.sequence

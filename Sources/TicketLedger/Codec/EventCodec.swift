@@ -8,10 +8,12 @@
 /// `RefusalsCounted` (kind 7: the locator, then the count as LEB128) and `TokensRevoked` (kind 8:
 /// the locator, then `until`), and a `TicketConsumed`
 /// in version 3 carries the digest of its retry key after the locator (one without a key is
-/// still version 1).
+/// still version 1). In version 4 a `TicketIssued` carries its personal fields sealed (see
+/// ``SealedPersonalData``): after the verifier, the key generation (LEB128) and the boxes of the
+/// profile, the phone (optional) and the IP (optional), in place of the clear profile and IP.
 enum EventCodec {
     /// The newest record format this build writes and reads.
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
     static let hashLength = 32
     /// The most tickets one `TicketsPurged` record lists (the sweeper splits larger purges).
     static let maxPurgedPerRecord = 8192
@@ -53,7 +55,11 @@ enum EventCodec {
     }
 
     private static func encode(_ event: LedgerEvent, into w: inout BinaryWriter) {
-        if case .ticketConsumed(let e) = event, e.retryKey != nil { w.u8(3) } else { w.u8(Kind(of: event).sinceVersion) }
+        switch event {
+        case .ticketConsumed(let e) where e.retryKey != nil: w.u8(3)
+        case .ticketIssued(let e) where e.sealed != nil: w.u8(4)
+        default: w.u8(Kind(of: event).sinceVersion)
+        }
         switch event {
         case .poolConfigured(let e):
             w.u8(Kind.poolConfigured.rawValue)
@@ -68,8 +74,12 @@ enum EventCodec {
             w.string(e.pool.rawValue)
             w.string(e.user.rawValue)
             w.digest(e.verifierDigest)
-            e.profile.write(into: &w)
-            w.optionalString(e.ip?.text)
+            if let sealed = e.sealed {
+                sealed.write(into: &w)
+            } else {
+                e.profile.write(into: &w)
+                w.optionalString(e.ip?.text)
+            }
             w.bool(e.getPhone)
             w.i64(e.expiresAt.millisecondsSince1970)
         case .ticketConsumed(let e):
@@ -166,12 +176,19 @@ enum EventCodec {
             let userText = try r.string(maxBytes: UserID.maxLength)
             guard let user = try? UserID(userText) else { throw r.failure("user id is not valid") }
             let verifier = try r.digest()
-            let profile = try UserProfile.read(from: &r)
-            let ip = try r.optionalString(maxBytes: 45).map { IPAddress(normalized: $0) }
+            var profile = UserProfile()
+            var ip: IPAddress?
+            var sealed: SealedPersonalData?
+            if v >= 4 {
+                sealed = try SealedPersonalData.read(from: &r)
+            } else {
+                profile = try UserProfile.read(from: &r)
+                ip = try r.optionalString(maxBytes: 45).map { IPAddress(normalized: $0) }
+            }
             let getPhone = try r.bool()
             let expiresAt = Timestamp(millisecondsSince1970: try r.i64())
             event = .ticketIssued(TicketIssued(
-                pool: pool, at: at, user: user, verifierDigest: verifier, profile: profile, ip: ip,
+                pool: pool, at: at, user: user, verifierDigest: verifier, profile: profile, ip: ip, sealed: sealed,
                 getPhone: getPhone, expiresAt: expiresAt))
         case .ticketConsumed:
             let locator = TicketLocator(sequence: try r.u64())

@@ -134,9 +134,9 @@ enum POSIX {
         /// The file descriptor.
         let descriptor: Int32
 
-        /// Opens `path` for reading and writing, creating it (mode 0600) with `create`.
-        static func open(_ path: String, create: Bool) -> Result<PositionalFile, Errno> {
-            let fd = openFile(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0o600)
+        /// Opens `path` for reading, and writing when `writable`, creating it (mode 0600) with `create`.
+        static func open(_ path: String, writable: Bool = true, create: Bool) -> Result<PositionalFile, Errno> {
+            let fd = openFile(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT : 0), 0o600)
             guard fd >= 0 else { return .failure(.current) }
             return .success(PositionalFile(descriptor: fd))
         }
@@ -269,7 +269,7 @@ enum POSIX {
     }
 }
 
-/// `open(2)` under a name that ``POSIX/PositionalFile/open(_:create:)`` does not hide.
+/// `open(2)` under a name that ``POSIX/PositionalFile/open(_:writable:create:)`` does not hide.
 private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
 
 /// Monotonic nanoseconds, for latency figures (``POSIX/monotonicNanoseconds()``).

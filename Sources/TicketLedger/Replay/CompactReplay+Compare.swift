@@ -19,6 +19,10 @@ extension CompactReplay {
         else { return false }
         let u = users[Int(i)]
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
+        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil {
+            // A record with sealed fields (version 2): compared as a whole, built from the state.
+            return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
+        }
         var r = BinaryReader(stored, what: "user record")
         do {
             guard try r.u8() == 1 else { return false }
@@ -72,6 +76,9 @@ extension CompactReplay {
         let u = users[Int(i)]
         // A last login at Int64.min would read back as none.
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
+        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil {
+            return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
+        }
         var w = BinaryWriter(capacity: u.profileCount + 64)
         w.u8(1)
         w.raw(profileBytes(u))
@@ -88,6 +95,10 @@ extension CompactReplay {
         guard let t = tickets[locator],
               !(t.hasConsumedAt && t.consumedAt == .min), !(t.hasExpiredAt && t.expiredAt == .min)
         else { return false }
+        if !sealedIPs.isEmpty, sealedIPs[locator] != nil {
+            // A record with a sealed IP (version 3): compared as a whole, built from the state.
+            return ticketState(t).encoded().withUnsafeBytes { sameBytes($0, stored) }
+        }
         var r = BinaryReader(stored, what: "ticket record")
         do {
             guard try r.u8() == 1, try r.u8() == t.status.code else { return false }

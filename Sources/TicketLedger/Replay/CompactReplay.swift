@@ -49,6 +49,12 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     var retryKeys: [UInt64: SHA256Digest] = [:]
     /// Per ticket still held: until when its tokens are revoked (set through ``setTicket(_:for:)``).
     var revocations: [UInt64: Int64] = [:]
+    /// Per ticket still held: its sealed IP (tickets issued in event format 4, which take the
+    /// ``Projector`` path and are set through ``setTicket(_:for:)``).
+    var sealedIPs: [UInt64: [UInt8]] = [:]
+    /// Per user index: the sealed fields of its record (set through ``setUser(_:for:)``). The
+    /// direct path leaves users and tickets with sealed fields to the ``Projector`` path.
+    var sealedUsers: [Int: SealedUserFields] = [:]
     /// Tickets whose status is `issued`: the size of the expiry index.
     var issuedCount = 0
     /// Keeps the reads of ``touch(_:in:)`` from being optimized away.
@@ -245,15 +251,18 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             expiredAt: t.hasExpiredAt ? Timestamp(millisecondsSince1970: t.expiredAt) : nil,
             ip: t.ip.string.map { IPAddress(normalized: $0) }, verifierDigest: t.verifier,
             retryKey: retryKeys.isEmpty ? nil : retryKeys[t.locator],
-            revokedUntil: revocations.isEmpty ? nil : revocations[t.locator].map { Timestamp(millisecondsSince1970: $0) })
+            revokedUntil: revocations.isEmpty ? nil : revocations[t.locator].map { Timestamp(millisecondsSince1970: $0) },
+            sealedIP: sealedIPs.isEmpty ? nil : sealedIPs[t.locator])
     }
 
-    func userState(_ u: CompactUser) -> UserState? {
+    /// The state of user `i` (an index of ``users``), `nil` when it does not exist.
+    func userState(_ i: Int) -> UserState? {
+        let u = users[i]
         guard u.exists, let profile = profile(of: u) else { return nil }
         return UserState(
             profile: profile, signedUp: Timestamp(millisecondsSince1970: u.signedUp), loginsCount: u.loginsCount,
             lastLogin: u.hasLastLogin ? Timestamp(millisecondsSince1970: u.lastLogin) : nil,
-            lastIP: u.lastIP.string.map { IPAddress(normalized: $0) })
+            lastIP: u.lastIP.string.map { IPAddress(normalized: $0) }, sealed: sealedUsers.isEmpty ? nil : sealedUsers[i])
     }
 
     /// Users that exist, by key.
@@ -296,6 +305,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
             hasConsumedAt: state.consumedAt != nil, hasExpiredAt: state.expiredAt != nil)
         if state.retryKey != nil || !retryKeys.isEmpty { retryKeys[locator.sequence] = state.retryKey }
         if state.revokedUntil != nil || !revocations.isEmpty { revocations[locator.sequence] = state.revokedUntil?.millisecondsSince1970 }
+        if state.sealedIP != nil || !sealedIPs.isEmpty { sealedIPs[locator.sequence] = state.sealedIP }
         let old = tickets.set(locator.sequence, record)
         if let old, Rules.isLive(old.status) { issuedCount -= 1 }
         if Rules.isLive(state.status) { issuedCount += 1 }
@@ -307,12 +317,13 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     mutating func removeTicket(_ locator: TicketLocator) throws {
         if !retryKeys.isEmpty { retryKeys[locator.sequence] = nil }
         if !revocations.isEmpty { revocations[locator.sequence] = nil }
+        if !sealedIPs.isEmpty { sealedIPs[locator.sequence] = nil }
         if let removed = tickets.remove(locator.sequence), Rules.isLive(removed.status) { issuedCount -= 1 }
     }
 
     // MARK: - UserProjections
 
-    func user(_ key: UserKey) throws -> UserState? { userIndex(of: key).flatMap { userState(users[Int($0)]) } }
+    func user(_ key: UserKey) throws -> UserState? { userIndex(of: key).flatMap { userState(Int($0)) } }
 
     mutating func setUser(_ state: UserState, for key: UserKey) throws {
         let i = Int(internUser(key))
@@ -326,6 +337,7 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
         users[i].hasLastLogin = state.lastLogin != nil
         users[i].lastLogin = state.lastLogin?.millisecondsSince1970 ?? 0
         users[i].lastIP = InlineText(state.lastIP?.text)
+        if state.sealed != nil || !sealedUsers.isEmpty { sealedUsers[i] = state.sealed }
     }
 }
 

@@ -94,14 +94,9 @@ enum Projector {
         switch event {
         case .ticketIssued(let e):
             try p.updateUser(UserKey(pool: e.pool, user: e.user)) { existing in
-                var profile = e.profile
-                if existing == nil {
-                    if !e.getPhone { profile.phone = nil }
-                    existing = UserState(profile: profile, signedUp: e.at, loginsCount: 0, lastLogin: nil, lastIP: nil)
-                } else {
-                    if !e.getPhone { profile.phone = existing?.profile.phone }
-                    existing?.profile = profile
-                }
+                var user = existing ?? UserState(profile: UserProfile(), signedUp: e.at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+                user.takeProfile(of: e)
+                existing = user
             }
 
         case .ticketConsumed(let e):
@@ -112,9 +107,7 @@ enum Projector {
                 guard user != nil else {
                     throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
                 }
-                user?.loginsCount += 1
-                user?.lastLogin = e.at
-                user?.lastIP = ticket.ip
+                user?.recordLogin(at: e.at, with: ticket)
             }
 
         case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged, .refusalsCounted, .tokensRevoked:

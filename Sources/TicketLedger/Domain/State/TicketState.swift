@@ -23,11 +23,14 @@ public struct TicketState: Sendable, Hashable {
     /// Until when the tokens of its consume are revoked (a reuse was seen; derived from the log).
     public var revokedUntil: Timestamp?
     var verifierDigest: SHA256Digest
+    /// The end user's IP sealed under the user's key (a ticket issued in event format 4, with
+    /// an IP): moved as bytes to the user's record when the ticket is redeemed.
+    var sealedIP: [UInt8]?
 
     init(
         status: TicketStatus, pool: PoolID, user: UserID, issuedAt: Timestamp, expiresAt: Timestamp,
         consumedAt: Timestamp?, expiredAt: Timestamp?, ip: IPAddress?, verifierDigest: SHA256Digest, refusals: UInt64 = 0,
-        retryKey: SHA256Digest? = nil, revokedUntil: Timestamp? = nil
+        retryKey: SHA256Digest? = nil, revokedUntil: Timestamp? = nil, sealedIP: [UInt8]? = nil
     ) {
         self.status = status
         self.pool = pool
@@ -41,12 +44,13 @@ public struct TicketState: Sendable, Hashable {
         self.refusals = refusals
         self.retryKey = retryKey
         self.revokedUntil = revokedUntil
+        self.sealedIP = sealedIP
     }
 
     /// The ticket `event` issues: live, nothing settled yet.
     init(issuedBy event: TicketIssued) {
         self.init(
             status: .issued, pool: event.pool, user: event.user, issuedAt: event.at, expiresAt: event.expiresAt,
-            consumedAt: nil, expiredAt: nil, ip: event.ip, verifierDigest: event.verifierDigest)
+            consumedAt: nil, expiredAt: nil, ip: event.ip, verifierDigest: event.verifierDigest, sealedIP: event.sealed?.ip)
     }
 }

@@ -72,8 +72,8 @@ enum PostgresImport {
             "write the pools projection")
         var users: [(UserKey, UserState)] = []
         users.reserveCapacity(replay.userCount)
-        for (i, u) in replay.users.enumerated() {
-            if let user = replay.userState(u) { users.append((replay.userKeys[i], user)) }
+        for i in replay.users.indices {
+            if let user = replay.userState(i) { users.append((replay.userKeys[i], user)) }
         }
         for start in stride(from: 0, to: users.count, by: chunk) {
             let part = users[start..<min(start + chunk, users.count)]
