@@ -45,7 +45,7 @@ struct PersonalDataTests {
     func vault() throws {
         let store = try TempStore(durability: .durable)
         let handle = store.ledger.lmdb.store.handle
-        let vault = try #require(try KeyVault.open(handle, create: true))
+        let vault = try #require(try KeyVault.open(environment: handle.environment, path: handle.path, create: true))
         let (a, b) = try handle.environment.write { txn in
             (try vault.ensureKey(for: alice, in: txn), try vault.ensureKey(for: bob, in: txn))
         }
@@ -54,7 +54,7 @@ struct PersonalDataTests {
         #expect(again.bytes == a.bytes)
 
         try store.reopen()
-        let reopened = try #require(try KeyVault.open(store.ledger.lmdb.store.handle, create: false))
+        let reopened = try #require(try KeyVault.open(environment: store.ledger.lmdb.store.handle.environment, path: store.path, create: false))
         #expect(try store.ledger.lmdb.store.handle.environment.read { txn in try reopened.key(for: alice, in: txn)?.bytes } == a.bytes)
         #expect(try storeFiles(store.path, contain: a.bytes), "before: the key is in the key file")
 
@@ -73,7 +73,7 @@ struct PersonalDataTests {
     func abortedDestroy() throws {
         let store = try TempStore(durability: .durable)
         let handle = store.ledger.lmdb.store.handle
-        let vault = try #require(try KeyVault.open(handle, create: true))
+        let vault = try #require(try KeyVault.open(environment: handle.environment, path: handle.path, create: true))
         let a = try handle.environment.write { txn in try vault.ensureKey(for: alice, in: txn) }
         struct Abort: Error {}
         #expect(throws: Abort.self) {
@@ -92,7 +92,7 @@ struct PersonalDataTests {
     func manyUsers() throws {
         let store = try TempStore()
         let handle = store.ledger.lmdb.store.handle
-        let vault = try #require(try KeyVault.open(handle, create: true))
+        let vault = try #require(try KeyVault.open(environment: handle.environment, path: handle.path, create: true))
         let keys = try handle.environment.write { txn in
             try (0..<600).map { i in try vault.ensureKey(for: UserKey(pool: alice.pool, user: UserID.test("u\(i)")), in: txn).bytes }
         }
@@ -104,10 +104,10 @@ struct PersonalDataTests {
     @Test("a damaged key file is refused with an error that names it")
     func damagedFile() throws {
         let store = try TempStore()
-        _ = try KeyVault.open(store.ledger.lmdb.store.handle, create: true)
+        _ = try KeyVault.open(environment: store.ledger.lmdb.store.handle.environment, path: store.path, create: true)
         try Data("NOTAKEYFILE".utf8).write(to: URL(fileURLWithPath: store.path + "/user-keys"))
         #expect {
-            _ = try KeyVault.open(store.ledger.lmdb.store.handle, create: false)
+            _ = try KeyVault.open(environment: store.ledger.lmdb.store.handle.environment, path: store.path, create: false)
         } throws: { error in
             guard case LedgerError.corrupted(let path, let detail) = error else { return false }
             return path.hasSuffix("/user-keys") && detail.contains("TLKEYS01")
@@ -219,6 +219,43 @@ struct PersonalDataTests {
                 var r = BinaryReader(raw, what: "test")
                 _ = try SealedPersonalData.read(from: &r)
             }
+        }
+    }
+
+    // MARK: - A store that seals
+
+    @Test("issued, redeemed, exported, inspected, backed up and copied: the answers show the fields, no file of the store holds them in the clear")
+    func storeSeals() throws {
+        let store = try TempStore(durability: .durable)
+        let pool = PoolID.test("pool-seal")
+        try store.ledger.configurePool(pool, secret: "s3cret")
+        let profile = UserProfile(nickname: "Nick-7Q2", phone: "17612346754", openid: "openid-7Q2")
+        let issued = try store.ledger.issueTicket(IssueRequest(pool: pool, user: .test("u-seal"), profile: profile, ip: "203.0.113.77", getPhone: true))
+        let doc = try #require(try store.ledger.redeem(ticket: issued.ticket.text, pool: pool, secret: "s3cret").document)
+        #expect(doc.nickname == "Nick-7Q2" && doc.phone == "176xxxx6754" && doc.openid == "openid-7Q2" && doc.lastIP == "::ffff:203.0.113.77")
+        #expect(try store.ledger.userDocument(pool: pool, user: .test("u-seal")) == doc)
+        var exported: [LoggedEvent] = []
+        try store.ledger.exportEvents { exported.append($0) }
+        guard case .ticketIssued(let e) = try #require(exported.first { $0.event.typeName == "TicketIssued" }).event else { return }
+        #expect(e.profile == profile && e.ip?.text == "::ffff:203.0.113.77" && e.sealed == nil, "export shows the fields opened")
+        let report = try store.ledger.userReport(pool: pool, user: .test("u-seal"))
+        #expect(report.document == doc)
+        #expect(try store.ledger.ticketReport(issued.ticket.locator).state?.ip?.text == "::ffff:203.0.113.77")
+        #expect(try store.ledger.audit().ok)
+
+        let backup = store.root + "/backup"
+        _ = try store.ledger.backup(to: backup)
+        store.ledger.close()
+        let copy = store.root + "/copy"
+        _ = try Ledger.copy(from: .directory(store.path), to: .directory(copy))
+        for path in [store.path, backup, copy] {
+            for text in ["Nick-7Q2", "17612346754", "openid-7Q2", "203.0.113.77"] {
+                #expect(try !storeFiles(path, contain: Array(text.utf8)), "\(text) in \(path)")
+            }
+            let reader = try LedgerReader.open(at: path)
+            defer { reader.close() }
+            #expect(try reader.userReport(pool: pool, user: .test("u-seal")).document == doc, "\(path) opens them")
+            #expect(try reader.audit().ok)
         }
     }
 

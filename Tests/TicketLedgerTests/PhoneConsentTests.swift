@@ -14,7 +14,7 @@ struct PhoneConsentTests {
         }
     }
 
-    @Test("issued without getPhone: the phone is in no event, no projection, no file of the store; with getPhone it is kept")
+    @Test("issued without getPhone: the phone is in no event, no projection, no file of the store; with getPhone it is kept, sealed: in no file in the clear")
     func phoneWithoutConsentNeverStored() throws {
         let store = try TempStore()
         let pool = PoolID.test("p1")
@@ -31,8 +31,10 @@ struct PhoneConsentTests {
 
         let consenting = try TempStore()
         try consenting.ledger.configurePool(pool, secret: secret)
-        _ = try consenting.ledger.issueTicket(IssueRequest(pool: pool, user: .test("u1"), profile: profile, ip: "10.0.0.1", getPhone: true))
+        let kept = try consenting.ledger.issueTicket(IssueRequest(pool: pool, user: .test("u1"), profile: profile, ip: "10.0.0.1", getPhone: true))
+        #expect(try consenting.ledger.redeem(ticket: kept.ticket.text, pool: pool, secret: secret).document?.phone == "139xxxx7766")
         consenting.ledger.close()
-        #expect(try Self.storeHolds(consenting.path, "13999887766"))
+        #expect(try !Self.storeHolds(consenting.path, "13999887766"), "sealed under the user's key")
+        #expect(try !Self.storeHolds(consenting.path, "Ann"), "the nickname too")
     }
 }

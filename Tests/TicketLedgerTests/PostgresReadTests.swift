@@ -194,4 +194,39 @@ extension PostgresStoreTests {
         r = try CLI.run("copy", root + "/copy", url)
         #expect(r.status == 2 && r.stderr.contains("already holds a ledger"), "\(r.stdout) \(r.stderr)")
     }
+
+    @Test("a PostgreSQL store seals personal data: two hosts open it, no table holds it in the clear")
+    func seals() throws {
+        let db = try TestPostgres.Database()
+        let a = try Self.open(db)
+        defer { a.close() }
+        let b = try Self.open(db, create: false)
+        defer { b.close() }
+        try a.configurePool(Self.pool, secret: secret)
+        let issued = try a.issueTicket(IssueRequest(
+            pool: Self.pool, user: .test("u-pg"), profile: UserProfile(nickname: "Nick-PG-5R", phone: "13712345678"), ip: "198.51.100.9",
+            getPhone: true))
+        let doc = try #require(try b.redeem(ticket: issued.ticket.text, pool: Self.pool, secret: secret).document)
+        #expect(doc.nickname == "Nick-PG-5R" && doc.phone == "137xxxx5678" && doc.lastIP == "::ffff:198.51.100.9")
+        #expect(try a.userDocument(pool: Self.pool, user: .test("u-pg")) == doc)
+        let session = PostgresSession(location: db.location, logger: .init(label: "test"))
+        defer { session.close() }
+        /// Raises (and so throws) when any record holds `text`.
+        func search(_ text: String) throws {
+            let needle = "'\\x" + text.utf8.map { String(format: "%02x", $0) }.joined() + "'::bytea"
+            try session.runSQL(
+                """
+                DO $$ BEGIN IF EXISTS (
+                    SELECT 1 FROM ticket_ledger_events WHERE position(\(needle) IN record) > 0
+                    UNION ALL SELECT 1 FROM ticket_ledger_tickets WHERE position(\(needle) IN record) > 0
+                    UNION ALL SELECT 1 FROM ticket_ledger_users WHERE position(\(needle) IN record) > 0)
+                THEN RAISE EXCEPTION 'found in the clear'; END IF; END $$
+                """, "search")
+        }
+        #expect(throws: (any Error).self, "the search finds what is in the clear: the user id") { try search("u-pg") }
+        for text in ["Nick-PG-5R", "13712345678", "198.51.100.9"] {
+            #expect(throws: Never.self, "\(text) is in no row") { try search(text) }
+        }
+        #expect(try a.audit().ok)
+    }
 }

@@ -236,7 +236,7 @@ struct SecretBatchTests {
         ])
         func reason(_ i: Int) -> RejectionReason?? {
             guard case .success(.redeemed(let r)) = results[i] else { return .none }
-            return .some(r.outcome.rejection?.reason)
+            return .some(r.outcome(key: nil).rejection?.reason)
         }
         #expect(reason(0) == .some(nil))
         #expect(reason(1) == .some(.secretMismatch))

@@ -231,7 +231,14 @@ public final class Ledger: LedgerReading {
     ) throws(LedgerError) -> RedemptionOutcome {
         let command = try redeemCommand(ticket, pool: pool, secret: secret, idempotencyKey: idempotencyKey)
         guard case .redeemed(let redemption) = try submit(command).get() else { throw Self.mismatch }
-        return redemption.outcome
+        return try opened(redemption)
+    }
+
+    /// The outcome of `reply`, its sealed fields opened with the user's key, read here, on the
+    /// caller's thread: opening costs the caller, not the writer.
+    private func opened(_ reply: RedeemReply) throws(LedgerError) -> RedemptionOutcome {
+        guard let user = reply.sealedUser else { return reply.outcome(key: nil) }
+        return reply.outcome(key: try writer.personalKey(for: user))
     }
 
     /// Redeems a ticket, suspending instead of blocking; see `redeem(ticket:pool:secret:idempotencyKey:)`.
@@ -240,7 +247,7 @@ public final class Ledger: LedgerReading {
     ) async throws(LedgerError) -> RedemptionOutcome {
         let command = try redeemCommand(ticket, pool: pool, secret: secret, idempotencyKey: idempotencyKey)
         guard case .redeemed(let redemption) = try await submit(command).get() else { throw Self.mismatch }
-        return redemption.outcome
+        return try opened(redemption)
     }
 
     /// The command for a redemption: the text parsed and the key digested here, on the caller's thread.
@@ -325,7 +332,9 @@ public final class Ledger: LedgerReading {
     /// ticket was ever issued to them.
     public func userDocument(pool: PoolID, user: UserID) throws(LedgerError) -> UserDocument? {
         try checkOpen()
-        return try writer.user(UserKey(pool: pool, user: user)).map { UserDocument(user: user, state: $0) }
+        let key = UserKey(pool: pool, user: user)
+        guard let state = try writer.user(key) else { return nil }
+        return UserDocument(user: key, state: state, key: state.sealed == nil ? nil : try writer.personalKey(for: key))
     }
 
     /// The open store; ``LedgerError/closed`` once closed.

@@ -33,9 +33,11 @@ public struct UserDocument: Sendable, Hashable, Codable {
     public var lastIP: String
     public var signedUp: Timestamp
 
-    init(user: UserID, state: UserState) {
-        let p = state.profile
-        id = user.rawValue
+    /// The document of `user` as `state` holds it, its sealed fields opened with `key` (those
+    /// that do not open — a forgotten user's — are shown empty).
+    init(user: UserKey, state: UserState, key: PersonalKey?) {
+        let (p, lastIP, _) = PersonalOpening.open(state, user: user, key: key)
+        id = user.user.rawValue
         username = p.username ?? ""
         nickname = p.nickname ?? ""
         company = p.company ?? ""
@@ -51,7 +53,7 @@ public struct UserDocument: Sendable, Hashable, Codable {
         metadata = p.metadata ?? ""
         loginsCount = state.loginsCount
         lastLogin = state.lastLogin
-        lastIP = state.lastIP?.text ?? ""
+        self.lastIP = lastIP?.text ?? ""
         signedUp = state.signedUp
     }
 

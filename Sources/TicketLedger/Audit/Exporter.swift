@@ -6,8 +6,9 @@ enum Exporter {
         _ scan: some StoreScan, from first: UInt64, through last: UInt64, _ body: (LoggedEvent) throws -> Void
     ) throws {
         let end = min(last, try scan.meta().head.sequence)
+        var opener = EventOpener(scan)
         try scan.scanEvents(from: first, through: end, strict: true) { logged in
-            try body(logged)
+            try body(try opener.opened(logged))
             return true
         }
     }

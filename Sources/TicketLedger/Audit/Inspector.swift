@@ -4,13 +4,22 @@ enum Inspector {
     /// The ticket's state and its events: the log is scanned from its issue (the locator is
     /// the issue's sequence) to its purge, or to the head.
     static func ticket(_ scan: some StoreScan, _ locator: TicketLocator) throws -> TicketReport {
-        let state = try scan.ticket(locator)
+        var state = try scan.ticket(locator)
+        if let box = state?.sealedIP, let ticket = state {
+            // Shown opened, when the user's key still exists.
+            let user = UserKey(pool: ticket.pool, user: ticket.user)
+            if let key = try scan.personalKey(for: user),
+               let text = try? PersonalSeal.open(box, field: .ip, of: user, under: key) {
+                state?.ip = IPAddress(normalized: String(decoding: text, as: UTF8.self))
+            }
+        }
         var history: [LoggedEvent] = []
         guard locator.sequence >= 1 else { return TicketReport(locator: locator, state: state, history: []) }
+        var opener = EventOpener(scan)
         try scan.scanEvents(from: locator.sequence, strict: false) { logged in
             if logged.sequence == locator.sequence {
                 guard case .ticketIssued = logged.event else { return false }  // no ticket was issued here
-                history.append(logged)
+                history.append(try opener.opened(logged))
                 return true
             }
             if case .ticketsPurged(let e) = logged.event, e.locators.contains(locator) {
@@ -34,12 +43,13 @@ enum Inspector {
         let state = try overlay.user(key) ?? tickets.checkpointedUser(key)
         var mine: Set<UInt64> = []
         var history: [LoggedEvent] = []
+        var opener = EventOpener(scan)
         try scan.scanEvents(from: 1, strict: false) { logged in
             switch logged.event {
             case .ticketIssued(let e):
                 if e.pool == pool && e.user == user {
                     mine.insert(logged.sequence)
-                    history.append(logged)
+                    history.append(try opener.opened(logged))
                 }
             case .ticketsPurged(let e):
                 if e.locators.contains(where: { mine.contains($0.sequence) }) { history.append(logged) }
@@ -48,7 +58,8 @@ enum Inspector {
             }
             return true
         }
-        return UserReport(pool: pool, user: user, document: state.map { UserDocument(user: user, state: $0) }, history: history)
+        let document = try state.map { state in UserDocument(user: key, state: state, key: try scan.personalKey(for: key)) }
+        return UserReport(pool: pool, user: user, document: document, history: history)
     }
 
     static func statistics(_ store: StoreHandle) throws(LedgerError) -> StoreStatistics {

@@ -4,12 +4,17 @@
 /// (the locator's 16 hexadecimal digits, absent for pool and purge events) and the event's
 /// own fields: `user`, `ip`, `getPhone`, `expiresAt` (issue); `reason` (rejection); `count` (refusals counted); `until` (tokens revoked);
 /// `lifetimeMs`, `secretRequired`, `hasSecret` (pool); `tickets` (purge). Never the verifier
-/// digest, the secret digest or the profile.
+/// digest, the secret digest or the profile. An issue whose personal fields were sealed under a
+/// key since destroyed (its user was forgotten) has `"erased": true` and no `ip`.
 public struct LoggedEvent: Sendable, Hashable, Encodable {
     /// The event's sequence number.
     public var sequence: UInt64
-    /// The event.
+    /// The event. Readers (`export`, `inspect`) show a sealed issue opened: its profile and IP
+    /// in the clear, when its user's key still exists.
     public var event: LedgerEvent
+    /// Whether the event's personal fields are sealed under a key that no longer exists (the
+    /// user was forgotten): they cannot be shown, by anyone, from this store.
+    public var erased = false
 
     /// `event` at `sequence`.
     public init(sequence: UInt64, event: LedgerEvent) {
@@ -31,7 +36,7 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case seq, type, at, pool, ticket, user, ip, getPhone, expiresAt, reason, count, until, lifetimeMs, secretRequired, hasSecret, tickets
+        case seq, type, at, pool, ticket, user, ip, erased, getPhone, expiresAt, reason, count, until, lifetimeMs, secretRequired, hasSecret, tickets
     }
 
     /// The JSON form described above.
@@ -49,7 +54,7 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
             try c.encode(e.secret != nil, forKey: .hasSecret)
         case .ticketIssued(let e):
             try c.encode(e.user.rawValue, forKey: .user)
-            try c.encode(e.ip?.text, forKey: .ip)
+            if erased { try c.encode(true, forKey: .erased) } else { try c.encode(e.ip?.text, forKey: .ip) }
             try c.encode(e.getPhone, forKey: .getPhone)
             try c.encode(e.expiresAt.iso8601, forKey: .expiresAt)
         case .redemptionRejected(let e):

@@ -29,7 +29,7 @@ enum Rebuilder {
                 // A ticket's refusal count is the live path's, not the log's: keep the stored one.
                 var refusals: [UInt64: UInt64] = [:]
                 try txn.forEachEntry(layout.tickets) { e in
-                    if e.value.first == 2, let sequence = UInt64(bigEndianBytes: e.key), let stored = try? TicketState(decoding: e.value) {
+                    if (e.value.first ?? 0) >= 2, let sequence = UInt64(bigEndianBytes: e.key), let stored = try? TicketState(decoding: e.value) {
                         refusals[sequence] = stored.refusals
                     }
                     return true

@@ -1,3 +1,4 @@
+import LMDB
 import Logging
 
 /// `copy`: a ledger moved between stores (LMDB → PostgreSQL and back), its records unchanged,
@@ -68,6 +69,7 @@ enum StoreCopier {
                     }
                 }
             }
+            try copyKeys(from: source, into: handle)
             let rebuilt = try Rebuilder.run(handle)
             store.close()
             return CopyReport(
@@ -93,6 +95,7 @@ enum StoreCopier {
                     "copy destination", "\(location) already holds a ledger (head \(present)); a copy never writes into one")
             }
             if let cipher = try locatorKey(of: source) { try PostgresImport.setLocatorKey(destination.session, cipher) }
+            try PostgresImport.setUserKeys(destination.session, try personalKeys(of: source))
             var replay = CompactReplay()
             let head = try source.scan { scan in
                 try readLog(scan, into: &replay) { records in try PostgresImport.appendEvents(destination.session, records) }
@@ -147,8 +150,28 @@ enum StoreCopier {
         return meta.head
     }
 
+    /// The users' personal-data keys of `source`, which the sealed records a copy carries need
+    /// to open in the destination as in the source.
+    static func personalKeys(of source: LedgerReadAccess) throws -> [CopiedPersonalKey] {
+        switch source.kind {
+        case .lmdb(let handle):
+            guard let vault = handle.vault else { return [] }
+            return try handle.read { txn in try vault.keys(in: txn) }
+        case .postgres(let store):
+            return try store.read { batch in try PostgresImport.userKeys(batch.session) }
+        }
+    }
+
+    /// `source`'s personal-data keys, into the new LMDB store `handle`.
+    static func copyKeys(from source: LedgerReadAccess, into handle: StoreHandle) throws {
+        let keys = try personalKeys(of: source)
+        guard !keys.isEmpty, let vault = handle.vault else { return }
+        try handle.environment.write { txn in try vault.importKeys(keys, in: txn) }
+    }
+
     /// Removes what a failed copy wrote into `path`.
     static func removePartial(_ path: String, created: Bool) {
+        POSIX.removeFile(path + "/" + KeyVault.fileName)
         POSIX.removeFile(path + "/data.mdb")
         POSIX.removeFile(path + "/lock.mdb")
         if created { POSIX.removeDirectory(path) }

@@ -37,30 +37,31 @@ struct KeyVault: Sendable {
         case destroyed(generation: UInt32)
     }
 
-    /// Opens the vault of the store `handle`, creating its file and database when `create`
-    /// (a store opened for writing); `nil` when the store has none and `create` is false (a
-    /// store written before, or one that has sealed nothing yet: it holds no keys).
-    static func open(_ handle: StoreHandle, create: Bool) throws(LedgerError) -> KeyVault? {
-        let filePath = handle.path + "/" + fileName
+    /// Opens the vault of the store in `path` (its environment `environment`), creating its file
+    /// and database when `create` (a store opened for writing); `nil` when the store has none
+    /// and `create` is false (a store written before, or one read-only that has sealed nothing
+    /// yet: it holds no keys).
+    static func open(environment: Environment, path: String, create: Bool) throws(LedgerError) -> KeyVault? {
+        let filePath = path + "/" + fileName
         do {
-            guard let database = try openDatabase(handle, create: create) else { return nil }
+            guard let database = try openDatabase(environment, create: create) else { return nil }
             let file: POSIX.PositionalFile
-            switch POSIX.PositionalFile.open(filePath, create: create) {
+            switch POSIX.PositionalFile.open(filePath, writable: !environment.options.readOnly, create: create) {
             case .success(let f): file = f
             case .failure(let e) where e == .noEntry && !create: return nil
             case .failure(let e): throw LedgerError.storage(path: filePath, operation: "open", message: e.description)
             }
-            let vault = KeyVault(file: file, database: database, path: handle.path)
+            let vault = KeyVault(file: file, database: database, path: path)
             try vault.checkHeader(writingIfEmpty: create)
             return vault
         } catch {
-            throw ledgerError(error, path: handle.path)
+            throw ledgerError(error, path: path)
         }
     }
 
-    private static func openDatabase(_ handle: StoreHandle, create: Bool) throws -> Database? {
-        if create { return try handle.environment.write { txn in try txn.openDatabase(databaseName, create: true) } }
-        return try handle.environment.read { txn -> Database? in
+    private static func openDatabase(_ environment: Environment, create: Bool) throws -> Database? {
+        if create { return try environment.write { txn in try txn.openDatabase(databaseName, create: true) } }
+        return try environment.read { txn -> Database? in
             do {
                 return try txn.openDatabase(databaseName, create: false)
             } catch let error as LMDBError where error.code == .notFound {
@@ -91,7 +92,44 @@ struct KeyVault: Sendable {
         return PersonalKey(bytes: try readSlot(slot), generation: generation)
     }
 
+    /// Every user's key as `txn` sees it (a destroyed one as `nil`, with its generation): what
+    /// a copy carries to another store.
+    func keys(in txn: Transaction) throws -> [CopiedPersonalKey] {
+        var users: [UserKey] = []
+        try txn.forEachEntry(database) { e in
+            // The next-slot record's key, 0x00, is no user's (a pool id is never empty).
+            if e.key.first != 0, let user = UserKey(bytes: e.key) { users.append(user) }
+            return true
+        }
+        return try users.map { user in
+            switch try entry(for: user, in: txn) {
+            case .live(let g, let slot): CopiedPersonalKey(user: user, generation: g, key: PersonalKey(bytes: try readSlot(slot), generation: g))
+            case .destroyed(let g): CopiedPersonalKey(user: user, generation: g, key: nil)
+            case .none: CopiedPersonalKey(user: user, generation: 1, key: nil)
+            }
+        }
+    }
+
     // MARK: - Writing (in a write transaction)
+
+    /// Takes `keys` from another store (a copy into this empty one): each key into a slot of
+    /// its own, its generation kept; the file is synced before `txn` commits.
+    func importKeys(_ keys: [CopiedPersonalKey], in txn: Transaction) throws {
+        guard !keys.isEmpty else { return }
+        var slot = try nextSlot(in: txn)
+        for copied in keys {
+            guard let key = copied.key else {
+                try put(.destroyed(generation: copied.generation), for: copied.user, in: txn)
+                continue
+            }
+            try ensureFilled(through: slot)
+            try io("write", key.bytes.withUnsafeBytes { file.write($0, at: Self.offset(of: slot)) })
+            try put(.live(generation: copied.generation, slot: slot), for: copied.user, in: txn)
+            slot += 1
+        }
+        try txn.put(database, key: Self.nextSlotKey, value: slot.bigEndianBytes)
+        try io("fsync", file.sync())
+    }
 
     /// `user`'s key, made (the next generation after a destroyed one) when there is none.
     func ensureKey(for user: UserKey, in txn: Transaction) throws -> PersonalKey {
@@ -129,6 +167,37 @@ struct KeyVault: Sendable {
     }
 
     // MARK: - The file
+
+    /// Copies the key file of the store in `source` into the directory `destination` (a backup
+    /// of the store, taken after its `data.mdb`: every slot the copied data assigns was filled
+    /// before that data committed), synced. Nothing when the store has no key file. A slot
+    /// destroyed after the data was copied is copied zeroed: that user stays forgotten.
+    static func copyFile(fromStore source: String, toDirectory destination: String) throws(LedgerError) {
+        let from = source + "/" + fileName, to = destination + "/" + fileName
+        let input: POSIX.PositionalFile
+        switch POSIX.PositionalFile.open(from, writable: false, create: false) {
+        case .success(let f): input = f
+        case .failure(let e) where e == .noEntry: return
+        case .failure(let e): throw .storage(path: from, operation: "open", message: e.description)
+        }
+        func io<T>(_ path: String, _ operation: String, _ result: Result<T, POSIX.Errno>) throws(LedgerError) -> T {
+            switch result {
+            case .success(let value): return value
+            case .failure(let e): throw .storage(path: path, operation: operation, message: e.description)
+            }
+        }
+        let output = try io(to, "create", POSIX.PositionalFile.open(to, create: true))
+        let size = try io(from, "fstat", input.size())
+        var offset: Int64 = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while offset < size {
+            let n = Int(min(Int64(chunk.count), size - offset))
+            try io(from, "read", chunk.withUnsafeMutableBytes { input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<n]), at: offset) })
+            try io(to, "write", chunk.withUnsafeBytes { output.write(UnsafeRawBufferPointer(rebasing: $0[..<n]), at: offset) })
+            offset += Int64(n)
+        }
+        try io(to, "fsync", output.sync())
+    }
 
     private var filePath: String { path + "/" + Self.fileName }
 

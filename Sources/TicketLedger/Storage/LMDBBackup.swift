@@ -8,6 +8,7 @@ func backupEnvironment(_ environment: Environment, path: String, to destination:
     func removePartial() {
         POSIX.removeFile(dataFile)
         POSIX.removeFile(destination + "/lock.mdb")
+        POSIX.removeFile(destination + "/" + KeyVault.fileName)
         if created { POSIX.removeDirectory(destination) }
     }
     do {
@@ -20,6 +21,16 @@ func backupEnvironment(_ environment: Environment, path: String, to destination:
     } catch {
         removePartial()
         throw .storage(path: path, operation: error.operation, message: error.message)
+    }
+    do throws(LedgerError) {
+        // After data.mdb: see ``KeyVault/copyFile(fromStore:toDirectory:)``.
+        try KeyVault.copyFile(fromStore: path, toDirectory: destination)
+        if case .failure(let failure) = POSIX.sync(destination) {
+            throw LedgerError.storage(path: destination, operation: failure.call, message: failure.errno.description)
+        }
+    } catch {
+        removePartial()
+        throw error
     }
     var bytes = 0
     if case .success(.regularFile(let size)) = POSIX.fileKind(dataFile) { bytes = Int(size) }

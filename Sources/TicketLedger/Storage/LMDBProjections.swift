@@ -6,6 +6,14 @@ struct LMDBProjections: TicketProjections {
     let txn: Transaction
     let layout: StoreLayout
     let path: String
+    /// The users' personal-data keys, when the store has them.
+    var vault: KeyVault? = nil
+
+    /// `user`'s personal-data key as the transaction sees it; `nil` when there is none.
+    func personalKey(for user: UserKey) throws -> PersonalKey? { try vault?.key(for: user, in: txn) }
+
+    /// `user`'s personal-data key, made when there is none (a write transaction).
+    mutating func ensurePersonalKey(for user: UserKey) throws -> PersonalKey? { try vault?.ensureKey(for: user, in: txn) }
 
     func pool(_ id: PoolID) throws -> PoolState? {
         try txn.withValue(layout.pools, key: Array(id.rawValue.utf8)) { try $0.map(PoolState.init(decoding:)) }

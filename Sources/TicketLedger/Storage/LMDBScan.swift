@@ -8,7 +8,7 @@ struct LMDBScan: StoreScan {
     let environment: Environment
 
     init(_ store: StoreHandle, txn: Transaction) {
-        projections = LMDBProjections(txn: txn, layout: store.layout, path: store.path)
+        projections = LMDBProjections(txn: txn, layout: store.layout, path: store.path, vault: store.vault)
         environment = store.environment
     }
 
@@ -26,6 +26,7 @@ struct LMDBScan: StoreScan {
         try projections.forEachEvent(after: sequence, through: last, body)
     }
     func purgedTicket(_ locator: TicketLocator) throws -> TicketState? { try projections.purgedTicket(locator) }
+    func personalKey(for user: UserKey) throws -> PersonalKey? { try projections.personalKey(for: user) }
 
     // MARK: StoreScan
 

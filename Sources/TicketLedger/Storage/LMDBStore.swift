@@ -37,7 +37,7 @@ struct LMDBStore: LedgerStore {
         let handle = opened.handle
         do {
             return try handle.environment.write { txn in
-                try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path))
+                try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path, vault: handle.vault))
             }
         } catch {
             throw ledgerError(error, path: handle.path)
@@ -46,7 +46,7 @@ struct LMDBStore: LedgerStore {
 
     func read<R>(_ body: (LMDBProjections) throws -> R) throws(LedgerError) -> R {
         let handle = opened.handle
-        return try handle.read { txn in try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path)) }
+        return try handle.read { txn in try body(LMDBProjections(txn: txn, layout: handle.layout, path: handle.path, vault: handle.vault)) }
     }
 
     var readAccess: LedgerReadAccess { LedgerReadAccess(kind: .lmdb(handle)) }

@@ -6,6 +6,9 @@ struct StoreHandle: Sendable {
     let environment: Environment
     let layout: StoreLayout
     let path: String
+    /// The users' personal-data keys (``KeyVault``); `nil` for a store that has none (opened
+    /// read-only before anything was sealed in it).
+    var vault: KeyVault? = nil
 
     /// Runs `body` in a read transaction, turning storage failures into ``LedgerError``s.
     func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
@@ -18,6 +21,6 @@ struct StoreHandle: Sendable {
 
     /// The metadata record as `txn` sees it.
     func meta(_ txn: Transaction) throws -> StoreMeta {
-        try LMDBProjections(txn: txn, layout: layout, path: path).meta()
+        try LMDBProjections(txn: txn, layout: layout, path: path, vault: vault).meta()
     }
 }

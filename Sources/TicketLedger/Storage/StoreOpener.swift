@@ -76,7 +76,8 @@ enum StoreOpener {
                     }
                 }
                 let layout = try openLayout(env, access: access, hadData: (dataBytes ?? 0) > 0, path: path)
-                return OpenedStore(handle: StoreHandle(environment: env, layout: layout, path: path), canonicalPath: canonical)
+                let vault = try KeyVault.open(environment: env, path: path, create: access != .readOnly)
+                return OpenedStore(handle: StoreHandle(environment: env, layout: layout, path: path, vault: vault), canonicalPath: canonical)
             } catch {
                 env.close()
                 throw error

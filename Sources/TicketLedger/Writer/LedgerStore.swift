@@ -78,6 +78,9 @@ protocol StoreSnapshot {
     func purgedTicket(_ locator: TicketLocator) throws -> TicketState?
     /// Reads ahead the tickets a catch-up of the log tail is about to ask for.
     func readAhead(tickets: [TicketLocator]) throws
+    /// The key that seals `user`'s personal data (``PersonalKey``), or `nil` when the user has
+    /// none (never issued a sealed ticket, or forgotten) or the store does not seal.
+    func personalKey(for user: UserKey) throws -> PersonalKey?
 }
 
 extension StoreSnapshot {
@@ -99,6 +102,9 @@ protocol StoreBatch: StoreSnapshot, TicketProjections {
     func scanDue(into plan: inout ExpiryPlan) throws
     /// Feeds `plan` the tickets projection in issue order, oldest first, until it says stop.
     func scanTickets(into plan: inout PurgePlan) throws
+    /// `user`'s personal-data key, made (and kept outside the log) when the user has none;
+    /// `nil` for a store that keeps personal data in the clear.
+    mutating func ensurePersonalKey(for user: UserKey) throws -> PersonalKey?
 }
 
 extension LedgerStore {

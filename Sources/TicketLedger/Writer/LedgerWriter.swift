@@ -126,6 +126,11 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
         try store.read { snapshot in try users.user(key, in: snapshot) }
     }
 
+    /// `user`'s personal-data key, or `nil` when there is none (see ``StoreSnapshot/personalKey(for:)``).
+    func personalKey(for user: UserKey) throws(LedgerError) -> PersonalKey? {
+        try store.read { snapshot in try snapshot.personalKey(for: user) }
+    }
+
     /// Checkpoints the users projection (when asked) and closes the store.
     func shutDown(checkpoint: Bool) {
         if checkpoint {

@@ -18,6 +18,8 @@ protocol LedgerWriting: AnyObject, Sendable {
     func user(_ key: UserKey) throws(LedgerError) -> UserState?
     /// A ticket's state in the tickets projection.
     func ticket(_ locator: TicketLocator) throws(LedgerError) -> TicketState?
+    /// The key of a user's personal data, or `nil` when there is none.
+    func personalKey(for user: UserKey) throws(LedgerError) -> PersonalKey?
     /// Counts of committed batches and commands.
     func statistics() -> WriteStatistics
     /// Starts the users overlay over from the checkpoint at `sequence` (after a rebuild).

@@ -110,7 +110,13 @@ struct WriteBatch<Store: StoreBatch> {
             request, ip: ip, verifierDigest: ticket.verifierDigest, poolState: try tickets.pool(request.pool),
             now: clock.now())
         switch decision {
-        case .success(let event):
+        case .success(var event):
+            var store = tickets.store
+            if let key = try store.ensurePersonalKey(for: UserKey(pool: event.pool, user: event.user)) {
+                event.sealed = try SealedPersonalData.seal(profile: event.profile, ip: event.ip, of: UserKey(pool: event.pool, user: event.user), under: key)
+                event.profile = UserProfile()
+                event.ip = nil
+            }
             try append(.ticketIssued(event))
             return .success(IssuedTicket(ticket: ticket, expiresAt: event.expiresAt, issuedAt: event.at))
         case .failure(let error):
@@ -139,15 +145,15 @@ struct WriteBatch<Store: StoreBatch> {
             guard let state = ticketState, let user = try users.user(UserKey(pool: pool, user: state.user)) else {
                 throw LedgerError.corrupted(path: path, detail: "the user of ticket \(event.locator) vanished while it was consumed")
             }
-            return .consumed(state.user, user)
+            return .consumed(UserKey(pool: state.pool, user: state.user), user)
         case .retried(let state):
             // The consume's answer again: its time and IP (the user's other fields as they are now).
             guard var user = try users.user(UserKey(pool: state.pool, user: state.user)) else {
                 throw LedgerError.corrupted(path: path, detail: "the user of consumed ticket \(ticket?.locator.description ?? "?") is missing")
             }
             user.lastLogin = state.consumedAt
-            user.lastIP = state.ip
-            return .consumed(state.user, user)
+            user.takeLastIP(of: state)
+            return .consumed(UserKey(pool: state.pool, user: state.user), user)
         case .reject(let reason, let record, let counted, let revoke):
             // A known ticket's refusal: its count stored (a write, like every answer's `meta`),
             // and its event, when the rules log this one.

@@ -58,6 +58,11 @@ public struct UserState: Sendable, Hashable {
     mutating func recordLogin(at: Timestamp, with ticket: TicketState) {
         loginsCount += 1
         lastLogin = at
+        takeLastIP(of: ticket)
+    }
+
+    /// Takes `ticket`'s IP, clear or sealed, as the last IP.
+    mutating func takeLastIP(of ticket: TicketState) {
         lastIP = ticket.ip
         if var fields = sealed {
             fields.lastIP = ticket.sealedIP

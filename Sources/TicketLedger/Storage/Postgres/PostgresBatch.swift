@@ -19,7 +19,16 @@ final class PostgresBatch: StoreBatch {
     private var writtenPools: [PoolID: PoolState] = [:]
     private var events: [(sequence: UInt64, kind: EventCodec.Kind, locator: UInt64, record: [UInt8])] = []
     private var users: [(key: UserKey, state: UserState)] = []
+    /// Personal-data keys read (`nil`: none), and those made in this transaction.
+    private var readKeys: [UserKey: StoredKey?] = [:]
+    private var newKeys: [UserKey: PersonalKey] = [:]
     var path: String { session.location.description }
+
+    /// A row of `ticket_ledger_user_keys`: the generation, and the key unless destroyed.
+    struct StoredKey {
+        var generation: UInt32
+        var key: PersonalKey?
+    }
 
     init(session: PostgresSession, meta: StoreMeta) {
         self.session = session
@@ -110,6 +119,47 @@ final class PostgresBatch: StoreBatch {
         return TicketState(issuedBy: e)
     }
 
+    func personalKey(for user: UserKey) throws -> PersonalKey? {
+        if let made = newKeys[user] { return made }
+        return try storedKey(user)?.key
+    }
+
+    func ensurePersonalKey(for user: UserKey) throws -> PersonalKey? {
+        if let key = try personalKey(for: user) { return key }
+        let generation = try storedKey(user).map { $0.generation &+ 1 } ?? 1
+        guard let key = PersonalKey(bytes: PersonalKey.randomBytes(), generation: generation) else {
+            throw LedgerError.storage(path: path, operation: "make a key", message: "the random key was all zero")
+        }
+        newKeys[user] = key
+        return key
+    }
+
+    /// `user`'s row of the keys table, read once per transaction (read ahead with the users).
+    private func storedKey(_ user: UserKey) throws -> StoredKey? {
+        if let read = readKeys[user] { return read }
+        readKeys[user] = .some(nil)
+        let rows = try session.run(
+            "SELECT generation, key FROM ticket_ledger_user_keys WHERE user_key = \(ByteBuffer(bytes: user.bytes))", "read a user's key")
+        if let row = rows.first {
+            let (generation, key) = try row.decode((Int64, ByteBuffer?).self)
+            readKeys[user] = try Self.storedKey(generation: generation, key: key, path: path)
+        }
+        return readKeys[user] ?? nil
+    }
+
+    /// A keys-table row decoded; an out-of-range generation or a key of the wrong length is
+    /// ``LedgerError/corrupted(path:detail:)``.
+    static func storedKey(generation: Int64, key: ByteBuffer?, path: String) throws(LedgerError) -> StoredKey {
+        guard let g = UInt32(exactly: generation), g >= 1 else {
+            throw .corrupted(path: path, detail: "a user key's generation \(generation) is out of range")
+        }
+        guard let key, key.readableBytes > 0 else { return StoredKey(generation: g, key: nil) }
+        guard let personal = PersonalKey(bytes: Array(key.readableBytesView), generation: g) else {
+            throw .corrupted(path: path, detail: "a user key is \(key.readableBytes) bytes or all zero")
+        }
+        return StoredKey(generation: g, key: personal)
+    }
+
     func readAhead(tickets: [TicketLocator]) throws {
         guard !tickets.isEmpty else { return }
         try prefetch(pools: [], tickets: tickets, users: [])
@@ -140,6 +190,8 @@ final class PostgresBatch: StoreBatch {
             SELECT 0, id, 0::bigint, NULL::bytea, record FROM ticket_ledger_pools WHERE id = ANY(\(poolIDs)::text[])
             UNION ALL SELECT 1, '', locator, NULL, record FROM ticket_ledger_tickets WHERE locator = ANY(\(ticketKeys)::bigint[])
             UNION ALL SELECT 2, '', 0, key, record FROM ticket_ledger_users WHERE key = ANY(\(userBytes)::bytea[])
+            UNION ALL SELECT 3, '', generation, user_key, COALESCE(key, ''::bytea) FROM ticket_ledger_user_keys
+                WHERE user_key = ANY(\(userBytes)::bytea[])
             """
     }
 
@@ -148,7 +200,10 @@ final class PostgresBatch: StoreBatch {
     func absorb(_ rows: PostgresQueryResult, asked ask: ReadAhead) throws {
         for id in ask.pools { readPools[id] = .some(nil) }
         for locator in ask.tickets { readTickets[locator.sequence] = .some(nil) }
-        for key in ask.users { readUsers[key] = .some(nil) }
+        for key in ask.users {
+            readUsers[key] = .some(nil)
+            if readKeys[key] == nil { readKeys[key] = .some(nil) }
+        }
         var ticketUsers: [UserKey] = []
         for row in rows {
             let (table, id, locator, key, record) = try row.decode((Int32, String, Int64, ByteBuffer?, ByteBuffer).self)
@@ -159,6 +214,11 @@ final class PostgresBatch: StoreBatch {
                 let state = try record.withUnsafeReadableBytes { try TicketState(decoding: $0) }
                 readTickets[UInt64(bitPattern: locator)] = state
                 ticketUsers.append(UserKey(pool: state.pool, user: state.user))
+            case 3:
+                guard let key, let userKey = key.withUnsafeReadableBytes({ UserKey(bytes: $0) }) else {
+                    throw LedgerError.corrupted(path: path, detail: "a user-keys key is not pool ‖ 0 ‖ user")
+                }
+                readKeys[userKey] = try Self.storedKey(generation: locator, key: record, path: path)
             default:
                 guard let key, let userKey = key.withUnsafeReadableBytes({ UserKey(bytes: $0) }) else {
                     throw LedgerError.corrupted(path: path, detail: "a users key is not pool ‖ 0 ‖ user")
@@ -284,6 +344,10 @@ final class PostgresBatch: StoreBatch {
         let checkpointed = Array(latest)
         let userKeys = checkpointed.map { ByteBuffer(bytes: $0.key.bytes) }
         let userRecords = checkpointed.map { ByteBuffer(bytes: $0.value.encoded()) }
+        let made = Array(newKeys)
+        let keyUsers = made.map { ByteBuffer(bytes: $0.key.bytes) }
+        let keyGenerations = made.map { Int64($0.value.generation) }
+        let keyBytes = made.map { ByteBuffer(bytes: $0.value.bytes) }
         let meta = newMeta ?? startMeta
         let hash = ByteBuffer(bytes: meta.head.hash.bytes)
         return """
@@ -305,6 +369,11 @@ final class PostgresBatch: StoreBatch {
             users AS (
                 INSERT INTO ticket_ledger_users (key, record) SELECT * FROM unnest(\(userKeys)::bytea[], \(userRecords)::bytea[])
                 ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record
+                RETURNING 1),
+            keys AS (
+                INSERT INTO ticket_ledger_user_keys (user_key, generation, key)
+                SELECT * FROM unnest(\(keyUsers)::bytea[], \(keyGenerations)::bigint[], \(keyBytes)::bytea[])
+                ON CONFLICT (user_key) DO UPDATE SET generation = EXCLUDED.generation, key = EXCLUDED.key
                 RETURNING 1)
             UPDATE ticket_ledger_meta SET head = \(Int64(bitPattern: meta.head.sequence)), hash = \(hash),
                 users_sequence = \(Int64(bitPattern: meta.usersSequence))

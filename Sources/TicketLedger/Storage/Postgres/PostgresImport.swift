@@ -35,6 +35,35 @@ enum PostgresImport {
             """, "copy the ticket-text key")
     }
 
+    /// Every user's personal-data key in the store (for a copy out of it).
+    static func userKeys(_ session: PostgresSession) throws -> [CopiedPersonalKey] {
+        let rows = try session.run("SELECT user_key, generation, key FROM ticket_ledger_user_keys ORDER BY user_key", "read the user keys")
+        var out: [CopiedPersonalKey] = []
+        for row in rows {
+            let (userBytes, generation, key) = try row.decode((ByteBuffer, Int64, ByteBuffer?).self)
+            guard let user = userBytes.withUnsafeReadableBytes({ UserKey(bytes: $0) }) else {
+                throw LedgerError.corrupted(path: session.location.description, detail: "a user-keys key is not pool ‖ 0 ‖ user")
+            }
+            let stored = try PostgresBatch.storedKey(generation: generation, key: key, path: session.location.description)
+            out.append(CopiedPersonalKey(user: user, generation: stored.generation, key: stored.key))
+        }
+        return out
+    }
+
+    /// Writes `keys` (a copy's, into an empty store).
+    static func setUserKeys(_ session: PostgresSession, _ keys: [CopiedPersonalKey]) throws(LedgerError) {
+        guard !keys.isEmpty else { return }
+        let users = keys.map { ByteBuffer(bytes: $0.user.bytes) }
+        let generations = keys.map { Int64($0.generation) }
+        let bytes = keys.map { ByteBuffer(bytes: $0.key?.bytes ?? []) }  // empty: destroyed
+        try session.run(
+            """
+            INSERT INTO ticket_ledger_user_keys (user_key, generation, key)
+            SELECT u, g, NULLIF(k, ''::bytea) FROM unnest(\(users)::bytea[], \(generations)::bigint[], \(bytes)::bytea[]) AS t(u, g, k)
+            ON CONFLICT (user_key) DO UPDATE SET generation = EXCLUDED.generation, key = EXCLUDED.key
+            """, "copy the user keys")
+    }
+
     /// Replaces the tickets, pools and users projections with `replay`'s and sets the head to
     /// `head`, the users checkpoint with it.
     static func replaceProjections(

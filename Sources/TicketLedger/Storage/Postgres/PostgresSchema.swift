@@ -13,12 +13,14 @@ import PostgresNIO
 /// - `ticket_ledger_pools`, `ticket_ledger_users`: key → record.
 /// - `ticket_ledger_secrets` (schema 2): `name` → `value`; `locator` holds the key of the
 ///   store's ticket texts (``LocatorCipher``), outside the log.
+/// - `ticket_ledger_user_keys` (schema 3): `user_key` (`pool ‖ 0 ‖ user`) → `generation` and
+///   `key`, the user's ``PersonalKey`` (`NULL` once destroyed: the user was forgotten).
 /// - `ticket_ledger_meta`: one row: schema version, format, head sequence and hash, the users
 ///   checkpoint's sequence. Every batch locks it first (`FOR UPDATE`): that is what serializes
 ///   writers across hosts, and keeps the sequence gap-free.
 enum PostgresSchema {
     /// The schema this build writes, and the newest it opens.
-    static let version = 2
+    static let version = 3
 
     static let statements: [String] = [
         """
@@ -44,11 +46,12 @@ enum PostgresSchema {
         """,
         "CREATE TABLE IF NOT EXISTS ticket_ledger_pools (id text PRIMARY KEY, record bytea NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ticket_ledger_users (key bytea PRIMARY KEY, record bytea NOT NULL)",
-    ] + (upgrades[1] ?? [])
+    ] + (upgrades[1] ?? []) + (upgrades[2] ?? [])
 
     /// What takes a database from schema `n` to `n + 1`, by `n`.
     static let upgrades: [Int: [String]] = [
         1: ["CREATE TABLE IF NOT EXISTS ticket_ledger_secrets (name text PRIMARY KEY, value bytea NOT NULL)"],
+        2: ["CREATE TABLE IF NOT EXISTS ticket_ledger_user_keys (user_key bytea PRIMARY KEY, generation bigint NOT NULL, key bytea)"],
     ]
 
     /// The key of the store's ticket texts: made from the system's CSPRNG on the first call
