@@ -43,12 +43,12 @@ struct APIFailure: Error, Sendable {
     init(_ rejection: RedemptionRejection) {
         let status: HTTPResponse.Status = switch rejection.reason {
         case .malformed: .badRequest
-        case .unknown, .wrongPool: .notFound
+        case .unknown, .wrongPool, .userForgotten: .notFound
         case .secretRequired, .secretMismatch: .unauthorized
         case .alreadyConsumed, .expired: .gone
         }
-        // `wrongPool` is only ever recorded; callers are told `unknown`.
-        let code = rejection.reason == .wrongPool ? RejectionReason.unknown.rawValue : rejection.reason.rawValue
+        // `wrongPool` and `userForgotten` are only ever recorded; callers are told `unknown`.
+        let code = rejection.reason == .wrongPool || rejection.reason == .userForgotten ? RejectionReason.unknown.rawValue : rejection.reason.rawValue
         self.init(status: status, code: code, message: rejection.message)
     }
 

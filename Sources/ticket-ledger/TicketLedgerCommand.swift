@@ -26,7 +26,7 @@ struct TicketLedgerCommand: ParsableCommand {
         subcommands: [
             PoolCommand.self, IssueCommand.self, RedeemCommand.self, ExpireCommand.self, AuditCommand.self,
             DigestCommand.self, InspectCommand.self, ExportCommand.self, RebuildCommand.self, BackupCommand.self, BenchCommand.self,
-            ServeCommand.self, DemoCommand.self, GenerateCommand.self, MigrateCommand.self, CopyCommand.self,
+            ServeCommand.self, DemoCommand.self, GenerateCommand.self, MigrateCommand.self, CopyCommand.self, ForgetCommand.self,
         ]
     )
 

@@ -65,6 +65,8 @@ public final class Ledger: LedgerReading {
     /// The store's directory.
     public var path: String { writer.path }
     let writer: any LedgerWriting
+    /// The keys redemption answers were opened with (see ``PersonalKeyCache``).
+    let personalKeys = PersonalKeyCache()
     private let queue: CommandQueue?
     private let writerDone = DispatchSemaphore(value: 0)
     private let isClosed = Atomic<Bool>(false)
@@ -237,8 +239,11 @@ public final class Ledger: LedgerReading {
     /// The outcome of `reply`, its sealed fields opened with the user's key, read here, on the
     /// caller's thread: opening costs the caller, not the writer.
     private func opened(_ reply: RedeemReply) throws(LedgerError) -> RedemptionOutcome {
-        guard let user = reply.sealedUser else { return reply.outcome(key: nil) }
-        return reply.outcome(key: try writer.personalKey(for: user))
+        guard let (user, generation) = reply.sealedUser else { return reply.outcome(key: nil) }
+        let writer = self.writer
+        return reply.outcome(key: try personalKeys.key(for: user, generation: generation) { () throws(LedgerError) in
+            try writer.personalKey(for: user)
+        })
     }
 
     /// Redeems a ticket, suspending instead of blocking; see `redeem(ticket:pool:secret:idempotencyKey:)`.
@@ -329,11 +334,11 @@ public final class Ledger: LedgerReading {
     }
 
     /// The user document of `user` in `pool` as of every acknowledged event, or `nil` when no
-    /// ticket was ever issued to them.
+    /// ticket was ever issued to them, or they were forgotten and have had none since.
     public func userDocument(pool: PoolID, user: UserID) throws(LedgerError) -> UserDocument? {
         try checkOpen()
         let key = UserKey(pool: pool, user: user)
-        guard let state = try writer.user(key) else { return nil }
+        guard let state = try writer.user(key), !state.isForgotten else { return nil }
         return UserDocument(user: key, state: state, key: state.sealed == nil ? nil : try writer.personalKey(for: key))
     }
 
@@ -363,7 +368,7 @@ public final class Ledger: LedgerReading {
     }
 
     /// Runs `command`: through the writer thread (group commit), or in a transaction of its own.
-    private func submit(_ command: Command) throws(LedgerError) -> Result<Reply, LedgerError> {
+    func submit(_ command: Command) throws(LedgerError) -> Result<Reply, LedgerError> {
         try checkOpen()
         guard let queue else { return try writer.runBatch([command], forceCheckpoint: false)[0] }
         let slot = BlockingReply()

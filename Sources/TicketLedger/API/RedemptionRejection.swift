@@ -10,7 +10,7 @@ public struct RedemptionRejection: Error, Sendable, Hashable, CustomStringConver
     public var message: String {
         switch reason {
         case .malformed: "the text is not a well-formed ticket"
-        case .unknown, .wrongPool: "no such ticket in this pool"
+        case .unknown, .wrongPool, .userForgotten: "no such ticket in this pool"
         case .alreadyConsumed: "the ticket was already redeemed; a ticket can be exchanged only once"
         case .expired: "the ticket's lifetime has passed"
         case .secretRequired: "this pool requires its secret to exchange a ticket"

@@ -165,7 +165,7 @@ extension Auditor {
                     findings.add(sequence, "purge-revoked-ticket", "ticket \(locator) was purged while its tokens' revocation lasts")
                 }
             }
-        case .redemptionRejected, .tokensRevoked:
+        case .redemptionRejected, .tokensRevoked, .userForgotten:
             break
         }
     }

@@ -58,7 +58,9 @@ enum Inspector {
             }
             return true
         }
-        let document = try state.map { state in UserDocument(user: key, state: state, key: try scan.personalKey(for: key)) }
+        let document = try state.flatMap { state in
+            state.isForgotten ? nil : UserDocument(user: key, state: state, key: try scan.personalKey(for: key))
+        }
         return UserReport(pool: pool, user: user, document: document, history: history)
     }
 

@@ -2,7 +2,7 @@
 ///
 /// Its JSON form has `seq`, `type`, `at` (ISO 8601, UTC, milliseconds), `pool`, `ticket`
 /// (the locator's 16 hexadecimal digits, absent for pool and purge events) and the event's
-/// own fields: `user`, `ip`, `getPhone`, `expiresAt` (issue); `reason` (rejection); `count` (refusals counted); `until` (tokens revoked);
+/// own fields: `user`, `ip`, `getPhone`, `expiresAt` (issue); `user`, `keyGeneration` (user forgotten); `reason` (rejection); `count` (refusals counted); `until` (tokens revoked);
 /// `lifetimeMs`, `secretRequired`, `hasSecret` (pool); `tickets` (purge). Never the verifier
 /// digest, the secret digest or the profile. An issue whose personal fields were sealed under a
 /// key since destroyed (its user was forgotten) has `"erased": true` and no `ip`.
@@ -31,12 +31,12 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
         case .redemptionRejected(let e): e.locator
         case .refusalsCounted(let e): e.locator
         case .tokensRevoked(let e): e.locator
-        case .poolConfigured, .ticketsPurged: nil
+        case .poolConfigured, .ticketsPurged, .userForgotten: nil
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case seq, type, at, pool, ticket, user, ip, erased, getPhone, expiresAt, reason, count, until, lifetimeMs, secretRequired, hasSecret, tickets
+        case seq, type, at, pool, ticket, user, ip, erased, keyGeneration, getPhone, expiresAt, reason, count, until, lifetimeMs, secretRequired, hasSecret, tickets
     }
 
     /// The JSON form described above.
@@ -65,6 +65,9 @@ public struct LoggedEvent: Sendable, Hashable, Encodable {
             try c.encode(e.count, forKey: .count)
         case .tokensRevoked(let e):
             try c.encode(e.until.iso8601, forKey: .until)
+        case .userForgotten(let e):
+            try c.encode(e.user.rawValue, forKey: .user)
+            try c.encode(e.keyGeneration, forKey: .keyGeneration)
         case .ticketConsumed, .ticketExpired:
             break
         }

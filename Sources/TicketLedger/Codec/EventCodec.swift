@@ -10,7 +10,9 @@
 /// in version 3 carries the digest of its retry key after the locator (one without a key is
 /// still version 1). In version 4 a `TicketIssued` carries its personal fields sealed (see
 /// ``SealedPersonalData``): after the verifier, the key generation (LEB128) and the boxes of the
-/// profile, the phone (optional) and the IP (optional), in place of the clear profile and IP.
+/// profile, the phone (optional) and the IP (optional), in place of the clear profile and IP;
+/// it adds `UserForgotten` (kind 9: the user id, then the destroyed key's generation, LEB128)
+/// and the rejection reason `userForgotten` (7).
 enum EventCodec {
     /// The newest record format this build writes and reads.
     static let version: UInt8 = 4
@@ -21,13 +23,14 @@ enum EventCodec {
     /// The kind byte of each event.
     enum Kind: UInt8 {
         case poolConfigured = 1, ticketIssued, ticketConsumed, ticketExpired, redemptionRejected, ticketsPurged
-        case refusalsCounted, tokensRevoked
+        case refusalsCounted, tokensRevoked, userForgotten
 
         /// The first format version that has this kind.
         var sinceVersion: UInt8 {
             switch self {
             case .ticketsPurged: 2
             case .refusalsCounted, .tokensRevoked: 3
+            case .userForgotten: 4
             default: 1
             }
         }
@@ -43,6 +46,7 @@ enum EventCodec {
             case .ticketsPurged: self = .ticketsPurged
             case .refusalsCounted: self = .refusalsCounted
             case .tokensRevoked: self = .tokensRevoked
+            case .userForgotten: self = .userForgotten
             }
         }
     }
@@ -58,6 +62,7 @@ enum EventCodec {
         switch event {
         case .ticketConsumed(let e) where e.retryKey != nil: w.u8(3)
         case .ticketIssued(let e) where e.sealed != nil: w.u8(4)
+        case .redemptionRejected(let e) where e.reason == .userForgotten: w.u8(4)
         default: w.u8(Kind(of: event).sinceVersion)
         }
         switch event {
@@ -121,6 +126,12 @@ enum EventCodec {
             w.string(e.pool.rawValue)
             w.u64(e.locator.sequence)
             w.i64(e.until.millisecondsSince1970)
+        case .userForgotten(let e):
+            w.u8(Kind.userForgotten.rawValue)
+            w.i64(e.at.millisecondsSince1970)
+            w.string(e.pool.rawValue)
+            w.string(e.user.rawValue)
+            w.varint(UInt64(e.keyGeneration))
         }
     }
 
@@ -199,7 +210,9 @@ enum EventCodec {
         case .redemptionRejected:
             let locator = TicketLocator(sequence: try r.u64())
             let code = try r.u8()
-            guard let reason = RejectionReason(code: code) else { throw r.failure("unknown rejection reason \(code)") }
+            guard let reason = RejectionReason(code: code), v >= 4 || reason != .userForgotten else {
+                throw r.failure("unknown rejection reason \(code) in format version \(v)")
+            }
             event = .redemptionRejected(RedemptionRejected(pool: pool, at: at, locator: locator, reason: reason))
         case .ticketsPurged:
             let count = try r.varint()
@@ -228,6 +241,12 @@ enum EventCodec {
             let locator = TicketLocator(sequence: try r.u64())
             let until = Timestamp(millisecondsSince1970: try r.i64())
             event = .tokensRevoked(TokensRevoked(pool: pool, at: at, locator: locator, until: until))
+        case .userForgotten:
+            let userText = try r.string(maxBytes: UserID.maxLength)
+            guard let user = try? UserID(userText) else { throw r.failure("user id is not valid") }
+            let generation = try r.varint()
+            guard let keyGeneration = UInt32(exactly: generation) else { throw r.failure("key generation \(generation) is out of range") }
+            event = .userForgotten(UserForgotten(pool: pool, at: at, user: user, keyGeneration: keyGeneration))
         }
         try r.expectEnd()
         return event

@@ -128,7 +128,7 @@ extension CompactReplay {
         let userBytes = UnsafeRawBufferPointer(rebasing: payload[Int(e.userStart)..<userEnd])
         let user = internUser(pool: pool, bytes: userBytes, hash: UserByteIndex.combine(e.userHash, pool: pool))
         // A user with sealed fields takes the Projector path (``UserState/takeProfile(of:)``).
-        guard sealedUsers.isEmpty || sealedUsers[Int(user)] == nil else { return false }
+        guard sealedUsers.isEmpty || sealedUsers[Int(user)] == nil, forgottenUsers.isEmpty || forgottenUsers[Int(user)] == nil else { return false }
         let record = CompactTicket(
             issuedAt: at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: e.verifier, ip: e.ip,
             user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
@@ -217,7 +217,9 @@ extension CompactReplay {
               users[Int(t.user)].exists
         else { return false }
         // Sealed fields take the Projector path (``UserState/recordLogin(at:with:)``).
-        guard sealedIPs.isEmpty || sealedIPs[locator] == nil, sealedUsers.isEmpty || sealedUsers[Int(t.user)] == nil else { return false }
+        guard sealedIPs.isEmpty || sealedIPs[locator] == nil, sealedUsers.isEmpty || sealedUsers[Int(t.user)] == nil,
+              forgottenUsers.isEmpty || forgottenUsers[Int(t.user)] == nil
+        else { return false }
         tickets.update(index) {
             $0.status = .consumed
             $0.consumedAt = at

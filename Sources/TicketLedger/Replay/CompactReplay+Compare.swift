@@ -19,8 +19,8 @@ extension CompactReplay {
         else { return false }
         let u = users[Int(i)]
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
-        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil {
-            // A record with sealed fields (version 2): compared as a whole, built from the state.
+        if (!sealedUsers.isEmpty && sealedUsers[Int(i)] != nil) || (!forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil) {
+            // A record with sealed fields or forgotten (version 2 or 3): compared as a whole, built from the state.
             return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
         }
         var r = BinaryReader(stored, what: "user record")
@@ -76,7 +76,7 @@ extension CompactReplay {
         let u = users[Int(i)]
         // A last login at Int64.min would read back as none.
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
-        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil {
+        if (!sealedUsers.isEmpty && sealedUsers[Int(i)] != nil) || (!forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil) {
             return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
         }
         var w = BinaryWriter(capacity: u.profileCount + 64)

@@ -55,6 +55,9 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     /// Per user index: the sealed fields of its record (set through ``setUser(_:for:)``). The
     /// direct path leaves users and tickets with sealed fields to the ``Projector`` path.
     var sealedUsers: [Int: SealedUserFields] = [:]
+    /// Per user index: when it was last forgotten, and whether its record is what forgetting
+    /// left (set through ``setUser(_:for:)``; such users too take the ``Projector`` path).
+    var forgottenUsers: [Int: (at: UInt64, isForgotten: Bool)] = [:]
     /// Tickets whose status is `issued`: the size of the expiry index.
     var issuedCount = 0
     /// Keeps the reads of ``touch(_:in:)`` from being optimized away.
@@ -259,10 +262,15 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
     func userState(_ i: Int) -> UserState? {
         let u = users[i]
         guard u.exists, let profile = profile(of: u) else { return nil }
-        return UserState(
+        var state = UserState(
             profile: profile, signedUp: Timestamp(millisecondsSince1970: u.signedUp), loginsCount: u.loginsCount,
             lastLogin: u.hasLastLogin ? Timestamp(millisecondsSince1970: u.lastLogin) : nil,
             lastIP: u.lastIP.string.map { IPAddress(normalized: $0) }, sealed: sealedUsers.isEmpty ? nil : sealedUsers[i])
+        if !forgottenUsers.isEmpty, let forgotten = forgottenUsers[i] {
+            state.forgottenAt = forgotten.at
+            state.isForgotten = forgotten.isForgotten
+        }
+        return state
     }
 
     /// Users that exist, by key.
@@ -338,6 +346,9 @@ struct CompactReplay: TicketProjections, UserProjections, Sendable {
         users[i].lastLogin = state.lastLogin?.millisecondsSince1970 ?? 0
         users[i].lastIP = InlineText(state.lastIP?.text)
         if state.sealed != nil || !sealedUsers.isEmpty { sealedUsers[i] = state.sealed }
+        if state.forgottenAt != 0 || state.isForgotten || !forgottenUsers.isEmpty {
+            forgottenUsers[i] = state.forgottenAt == 0 && !state.isForgotten ? nil : (state.forgottenAt, state.isForgotten)
+        }
     }
 }
 

@@ -15,6 +15,9 @@ struct LMDBProjections: TicketProjections {
     /// `user`'s personal-data key, made when there is none (a write transaction).
     mutating func ensurePersonalKey(for user: UserKey) throws -> PersonalKey? { try vault?.ensureKey(for: user, in: txn) }
 
+    /// Destroys `user`'s personal-data key: its slot zeroed and synced now (see ``KeyVault``).
+    mutating func destroyPersonalKey(for user: UserKey) throws { try vault?.destroyKey(for: user, in: txn) }
+
     func pool(_ id: PoolID) throws -> PoolState? {
         try txn.withValue(layout.pools, key: Array(id.rawValue.utf8)) { try $0.map(PoolState.init(decoding:)) }
     }

@@ -4,4 +4,5 @@ enum Command: Sendable {
     case issue(IssueRequest, ip: IPAddress?)
     case redeem(Ticket?, pool: PoolID, secret: String?, retryKey: SHA256Digest? = nil)
     case expireDue(limit: Int, grace: Duration)
+    case forget(UserKey)
 }

@@ -105,6 +105,9 @@ protocol StoreBatch: StoreSnapshot, TicketProjections {
     /// `user`'s personal-data key, made (and kept outside the log) when the user has none;
     /// `nil` for a store that keeps personal data in the clear.
     mutating func ensurePersonalKey(for user: UserKey) throws -> PersonalKey?
+    /// Destroys `user`'s personal-data key so that no copy of it stays in the store (a user
+    /// forgotten). It may be gone even if the transaction then rolls back.
+    mutating func destroyPersonalKey(for user: UserKey) throws
 }
 
 extension LedgerStore {

@@ -5,10 +5,11 @@ enum RedeemReply: Sendable {
     case consumed(UserKey, UserState)
     case rejected(RedemptionRejection)
 
-    /// The user whose key opens the answer: one whose record holds sealed fields.
-    var sealedUser: UserKey? {
-        guard case let .consumed(user, state) = self, state.sealed != nil else { return nil }
-        return user
+    /// The user whose key opens the answer (one whose record holds sealed fields), and that
+    /// key's generation.
+    var sealedUser: (UserKey, UInt32)? {
+        guard case let .consumed(user, state) = self, let sealed = state.sealed else { return nil }
+        return (user, sealed.keyGeneration)
     }
 
     /// The answer, its sealed fields opened with `key` (the key of ``sealedUser``).

@@ -4,4 +4,5 @@ enum Reply: Sendable {
     case issued(IssuedTicket)
     case redeemed(RedeemReply)
     case swept(SweepReport)
+    case forgot(ForgetReport)
 }

@@ -61,6 +61,8 @@ struct WriteBatch<Store: StoreBatch> {
             case let .issue(request, _):
                 ahead.pools.append(request.pool)
                 ahead.users.append(UserKey(pool: request.pool, user: request.user))
+            case .forget(let key):
+                ahead.users.append(key)
             case .configurePool, .expireDue:
                 break
             }
@@ -101,6 +103,24 @@ struct WriteBatch<Store: StoreBatch> {
             return .success(.redeemed(try redeem(ticket, pool: pool, secret: secret, retryKey: retryKey)))
         case let .expireDue(limit, grace):
             return .success(.swept(try expireDue(limit: limit, grace: grace)))
+        case let .forget(key):
+            return try forget(key).map(Reply.forgot)
+        }
+    }
+
+    /// Forgets a user: their key destroyed (by the store, now), `UserForgotten` appended.
+    mutating func forget(_ key: UserKey) throws -> Result<ForgetReport, LedgerError> {
+        var store = tickets.store
+        let generation = try store.personalKey(for: key)?.generation
+        switch Decider.forget(key, user: try users.user(key), keyGeneration: generation, now: clock.now()) {
+        case .success(nil):
+            return .success(ForgetReport(pool: key.pool, user: key.user, sequence: nil, keyGeneration: 0))
+        case .success(let event?):
+            if generation != nil { try store.destroyPersonalKey(for: key) }
+            let sequence = try append(.userForgotten(event))
+            return .success(ForgetReport(pool: key.pool, user: key.user, sequence: sequence, keyGeneration: event.keyGeneration))
+        case .failure(let error):
+            return .failure(error)
         }
     }
 
@@ -129,9 +149,13 @@ struct WriteBatch<Store: StoreBatch> {
         let ticketState = try ticket.map { try tickets.ticket($0.locator) } ?? nil
         let remembered = acceptedSecret
         var accepted: SecretDigest.Accepted?
+        // When its user was last forgotten (only a live ticket's owner is looked up).
+        let forgottenAt = try ticketState.flatMap { state in
+            Rules.isLive(state.status) ? try users.user(UserKey(pool: state.pool, user: state.user))?.forgottenAt : nil
+        } ?? 0
         let decision = Decider.redeem(
             presented: ticket, pool: pool, secret: secret, poolState: try tickets.pool(pool),
-            ticketState: ticketState, now: clock.now(), retryKey: retryKey, tokenLifetime: tokenLifetime,
+            ticketState: ticketState, forgottenAt: forgottenAt, now: clock.now(), retryKey: retryKey, tokenLifetime: tokenLifetime,
             secretMatches: { digest, secret in
                 if remembered?.matches(secret, for: digest) == true { return true }
                 guard digest.matches(secret) else { return false }

@@ -14,7 +14,7 @@ enum Decider {
     /// default by digesting it; the writer remembers one it already checked).
     static func redeem(
         presented ticket: Ticket?, pool: PoolID, secret: String?,
-        poolState: PoolState?, ticketState: TicketState?, now: Timestamp, retryKey: SHA256Digest? = nil,
+        poolState: PoolState?, ticketState: TicketState?, forgottenAt: UInt64 = 0, now: Timestamp, retryKey: SHA256Digest? = nil,
         tokenLifetime: Duration = Rules.defaultTokenLifetime,
         secretMatches: (SecretDigest, String) -> Bool = { $0.matches($1) }
     ) -> RedeemDecision {
@@ -54,6 +54,8 @@ enum Decider {
         case .expired: return reject(.expired)
         case .issued: break
         }
+        // A ticket issued before its user was forgotten: as if it did not exist.
+        guard !Rules.isIssuedBeforeForgetting(ticket.locator, forgottenAt: forgottenAt) else { return reject(.unknown, recorded: .userForgotten) }
         guard Rules.isBeforeExpiry(now, expiresAt: state.expiresAt) else { return reject(.expired) }
         return .consume(TicketConsumed(pool: pool, at: now, locator: ticket.locator, retryKey: retryKey))
     }
@@ -70,6 +72,17 @@ enum Decider {
         return .success(TicketIssued(
             pool: request.pool, at: now, user: request.user, verifierDigest: verifierDigest, profile: profile,
             ip: ip, getPhone: request.getPhone, expiresAt: Rules.expiry(issuedAt: now, lifetime: poolState.policy.ticketLifetime)))
+    }
+
+    /// Decides forgetting `key`'s user, whose record is `user` and whose key is of generation
+    /// `keyGeneration` (`nil`: none): refused when the pool has neither; nothing to do (`nil`)
+    /// when the user was forgotten and has had no ticket since.
+    static func forget(_ key: UserKey, user: UserState?, keyGeneration: UInt32?, now: Timestamp) -> Result<UserForgotten?, LedgerError> {
+        guard user != nil || keyGeneration != nil else {
+            return .failure(.invalidArgument("user", "pool '\(key.pool)' has no user '\(key.user)'"))
+        }
+        if user?.isForgotten == true && keyGeneration == nil { return .success(nil) }
+        return .success(UserForgotten(pool: key.pool, at: now, user: key.user, keyGeneration: keyGeneration ?? 0))
     }
 
     /// Decides a pool configuration: a pool that requires a secret must be given one, or

@@ -67,7 +67,7 @@ enum Projector {
             try p.setTicket(ticket, for: e.locator)
             return nil
 
-        case .redemptionRejected, .refusalsCounted:
+        case .redemptionRejected, .refusalsCounted, .userForgotten:
             // Recorded in the log for audit. The ticket's refusal count is kept by the live
             // path (`TicketState.refusals`), not derived: no projection changes here.
             return nil
@@ -94,7 +94,7 @@ enum Projector {
         switch event {
         case .ticketIssued(let e):
             try p.updateUser(UserKey(pool: e.pool, user: e.user)) { existing in
-                var user = existing ?? UserState(profile: UserProfile(), signedUp: e.at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+                var user = UserState.receiving(existing, at: e.at)
                 user.takeProfile(of: e)
                 existing = user
             }
@@ -104,10 +104,20 @@ enum Projector {
                 throw InconsistentEvent(sequence: sequence, rule: "consume-without-issue", detail: "ticket \(e.locator) was never issued")
             }
             try p.updateUser(UserKey(pool: ticket.pool, user: ticket.user)) { user in
-                guard user != nil else {
+                guard let found = user else {
                     throw InconsistentEvent(sequence: sequence, rule: "user-exists", detail: "no user '\(ticket.user)' in pool '\(ticket.pool)'")
                 }
+                guard !found.isForgotten, !Rules.isIssuedBeforeForgetting(e.locator, forgottenAt: found.forgottenAt) else {
+                    throw InconsistentEvent(
+                        sequence: sequence, rule: "consume-after-forget",
+                        detail: "ticket \(e.locator) of user '\(ticket.user)' was issued before the user was forgotten (event \(found.forgottenAt))")
+                }
                 user?.recordLogin(at: e.at, with: ticket)
+            }
+
+        case .userForgotten(let e):
+            try p.updateUser(UserKey(pool: e.pool, user: e.user)) { user in
+                user = UserState.forgotten(at: e.at, sequence: sequence)
             }
 
         case .poolConfigured, .ticketExpired, .redemptionRejected, .ticketsPurged, .refusalsCounted, .tokensRevoked:

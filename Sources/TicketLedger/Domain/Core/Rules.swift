@@ -11,6 +11,13 @@ enum Rules {
     @inline(__always)
     static func isLive(_ status: TicketStatus) -> Bool { status == .issued }
 
+    /// Whether the ticket at `locator` was issued before its user was forgotten at the event
+    /// `forgottenAt` (0: never): such a ticket is never redeemed (its personal fields are erased,
+    /// and forgetting ends what the user had started).
+    static func isIssuedBeforeForgetting(_ locator: TicketLocator, forgottenAt: UInt64) -> Bool {
+        locator.sequence < forgottenAt
+    }
+
     /// "same-pool": a ticket is consumed, expired and purged only in the pool that issued it.
     @inline(__always)
     static func isSamePool<Pool: Equatable>(_ ticketPool: Pool, _ pool: Pool) -> Bool { ticketPool == pool }

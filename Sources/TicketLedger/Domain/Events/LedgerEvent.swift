@@ -16,6 +16,8 @@ public enum LedgerEvent: Sendable, Hashable {
     case refusalsCounted(RefusalsCounted)
     /// A consumed ticket was presented again: its tokens are revoked (format version 3).
     case tokensRevoked(TokensRevoked)
+    /// A user was forgotten: their key destroyed (format version 4).
+    case userForgotten(UserForgotten)
 
     /// When it happened.
     public var at: Timestamp {
@@ -28,6 +30,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketsPurged(let e): e.at
         case .refusalsCounted(let e): e.at
         case .tokensRevoked(let e): e.at
+        case .userForgotten(let e): e.at
         }
     }
 
@@ -42,6 +45,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketsPurged(let e): e.pool
         case .refusalsCounted(let e): e.pool
         case .tokensRevoked(let e): e.pool
+        case .userForgotten(let e): e.pool
         }
     }
 
@@ -56,6 +60,7 @@ public enum LedgerEvent: Sendable, Hashable {
         case .ticketsPurged: "TicketsPurged"
         case .refusalsCounted: "RefusalsCounted"
         case .tokensRevoked: "TokensRevoked"
+        case .userForgotten: "UserForgotten"
         }
     }
 }

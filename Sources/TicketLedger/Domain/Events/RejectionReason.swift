@@ -14,6 +14,9 @@ public enum RejectionReason: String, Sendable, Hashable, CaseIterable, Codable {
     case secretMismatch
     /// The ticket belongs to another pool (recorded as such; the caller is told `unknown`).
     case wrongPool
+    /// The ticket was issued before its user was forgotten (recorded as such, in format 4; the
+    /// caller is told `unknown`).
+    case userForgotten
 
     var code: UInt8 {
         switch self {
@@ -24,6 +27,7 @@ public enum RejectionReason: String, Sendable, Hashable, CaseIterable, Codable {
         case .secretRequired: 4
         case .secretMismatch: 5
         case .wrongPool: 6
+        case .userForgotten: 7
         }
     }
 

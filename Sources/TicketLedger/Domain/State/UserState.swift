@@ -15,6 +15,12 @@ public struct UserState: Sendable, Hashable {
     public var lastIP: IPAddress?
     /// The sealed fields: what tickets issued in event format 4 brought, as bytes.
     var sealed: SealedUserFields?
+    /// The sequence of the `UserForgotten` that last forgot the user (0: never). Tickets issued
+    /// before it are not redeemed (``Rules/isIssuedBeforeForgetting(_:forgottenAt:)``).
+    public internal(set) var forgottenAt: UInt64 = 0
+    /// Whether this is what forgetting left: a record with nothing personal, no logins, until
+    /// the user's next ticket starts a new one (``signedUp`` is then when it was forgotten).
+    public internal(set) var isForgotten = false
 
     init(
         profile: UserProfile, signedUp: Timestamp, loginsCount: UInt64, lastLogin: Timestamp?, lastIP: IPAddress?,
@@ -26,6 +32,23 @@ public struct UserState: Sendable, Hashable {
         self.lastLogin = lastLogin
         self.lastIP = lastIP
         self.sealed = sealed
+    }
+
+    /// What forgetting leaves of a user at `sequence`, at `at`: nothing personal, no logins.
+    static func forgotten(at: Timestamp, sequence: UInt64) -> UserState {
+        var state = UserState(profile: UserProfile(), signedUp: at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+        state.forgottenAt = sequence
+        state.isForgotten = true
+        return state
+    }
+
+    /// The record a user's ticket issued at `at` finds: `existing`, or a new one when there is
+    /// none or the user was forgotten (a new record, which remembers when).
+    static func receiving(_ existing: UserState?, at: Timestamp) -> UserState {
+        if let existing, !existing.isForgotten { return existing }
+        var state = UserState(profile: UserProfile(), signedUp: at, loginsCount: 0, lastLogin: nil, lastIP: nil)
+        state.forgottenAt = existing?.forgottenAt ?? 0
+        return state
     }
 
     /// Takes the profile `e` brought (the users half of an issue): every field from it, but

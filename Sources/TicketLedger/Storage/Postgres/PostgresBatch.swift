@@ -22,6 +22,7 @@ final class PostgresBatch: StoreBatch {
     /// Personal-data keys read (`nil`: none), and those made in this transaction.
     private var readKeys: [UserKey: StoredKey?] = [:]
     private var newKeys: [UserKey: PersonalKey] = [:]
+    private var destroyedKeys: [UserKey] = []
     var path: String { session.location.description }
 
     /// A row of `ticket_ledger_user_keys`: the generation, and the key unless destroyed.
@@ -132,6 +133,14 @@ final class PostgresBatch: StoreBatch {
         }
         newKeys[user] = key
         return key
+    }
+
+    /// Sets the key's column to `NULL` when the batch flushes (the row keeps the generation).
+    func destroyPersonalKey(for user: UserKey) throws {
+        guard let stored = try storedKey(user) else { return }
+        newKeys[user] = nil
+        readKeys[user] = StoredKey(generation: stored.generation, key: nil)
+        destroyedKeys.append(user)
     }
 
     /// `user`'s row of the keys table, read once per transaction (read ahead with the users).
@@ -268,7 +277,7 @@ final class PostgresBatch: StoreBatch {
         case .redemptionRejected(let e): e.locator.sequence
         case .refusalsCounted(let e): e.locator.sequence
         case .tokensRevoked(let e): e.locator.sequence
-        case .poolConfigured, .ticketsPurged: 0
+        case .poolConfigured, .ticketsPurged, .userForgotten: 0
         }
     }
 
@@ -348,6 +357,7 @@ final class PostgresBatch: StoreBatch {
         let keyUsers = made.map { ByteBuffer(bytes: $0.key.bytes) }
         let keyGenerations = made.map { Int64($0.value.generation) }
         let keyBytes = made.map { ByteBuffer(bytes: $0.value.bytes) }
+        let destroyed = destroyedKeys.map { ByteBuffer(bytes: $0.bytes) }
         let meta = newMeta ?? startMeta
         let hash = ByteBuffer(bytes: meta.head.hash.bytes)
         return """
@@ -374,7 +384,8 @@ final class PostgresBatch: StoreBatch {
                 INSERT INTO ticket_ledger_user_keys (user_key, generation, key)
                 SELECT * FROM unnest(\(keyUsers)::bytea[], \(keyGenerations)::bigint[], \(keyBytes)::bytea[])
                 ON CONFLICT (user_key) DO UPDATE SET generation = EXCLUDED.generation, key = EXCLUDED.key
-                RETURNING 1)
+                RETURNING 1),
+            forgotten AS (UPDATE ticket_ledger_user_keys SET key = NULL WHERE user_key = ANY(\(destroyed)::bytea[]) RETURNING 1)
             UPDATE ticket_ledger_meta SET head = \(Int64(bitPattern: meta.head.sequence)), hash = \(hash),
                 users_sequence = \(Int64(bitPattern: meta.usersSequence))
             WHERE id = 1
