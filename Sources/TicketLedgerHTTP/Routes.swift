@@ -21,6 +21,8 @@ struct Routes: Sendable {
     private let metricsKeyDigest: [UInt8]?
     /// SHA-256 of the introspection key (`nil`: `POST /oauth/introspect` answers 401 to everyone).
     let introspectKeyDigest: [UInt8]?
+    /// SHA-256 of the admin key (`nil`: `POST /users/forget` answers 401 to everyone).
+    let adminKeyDigest: [UInt8]?
 
     init(ledger: Ledger, configuration: TicketServer.Configuration, signer: TokenSigner, metrics: ServerMetrics, logger: Logger) {
         self.ledger = ledger
@@ -31,6 +33,7 @@ struct Routes: Sendable {
         self.issueKeyDigest = Array(SHA256.hash(data: Array(configuration.issueKey.utf8)))
         self.metricsKeyDigest = configuration.metricsKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
         self.introspectKeyDigest = configuration.introspectKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
+        self.adminKeyDigest = configuration.adminKey.map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 
     /// Adds the `which` routes to `router` (any request context).
@@ -48,6 +51,11 @@ struct Routes: Sendable {
         if which.contains(.introspect) {
             router.post("/oauth/introspect") { request, _ in
                 await introspect(request)
+            }
+        }
+        if which.contains(.forget) {
+            router.post("/users/forget") { request, _ in
+                await forget(request)
             }
         }
         if which.contains(.health) {

@@ -35,6 +35,8 @@ public struct TicketRoutes: Sendable {
         case issue
         /// `POST /oauth/introspect`: RFC 7662 token introspection (bearer introspection key).
         case introspect
+        /// `POST /users/forget`: forget a user, their personal data erased (bearer admin key).
+        case forget
         /// `GET /healthz`: `ok` while the store answers a read.
         case health
         /// `GET /metrics`: the registry's Prometheus text.

@@ -16,6 +16,7 @@ import UnixSignals
 /// - `GET /healthz` — `ok` while the ledger answers reads.
 /// - `GET /metrics` — Prometheus text (with ``Configuration/metricsKey``, only for its bearer).
 /// - `POST /oauth/introspect` — RFC 7662 token introspection (bearer ``Configuration/introspectKey``).
+/// - `POST /users/forget` — forget a user (bearer ``Configuration/adminKey``).
 ///
 /// ```swift
 /// let ledger = try Ledger.open(at: "/var/lib/tickets")
@@ -78,15 +79,21 @@ public struct TicketServer: Sendable {
         /// default): introspection answers 401 to everyone.
         public var introspectKey: String?
 
+        /// The bearer key `POST /users/forget` requires (at least 16 bytes). `nil` (the
+        /// default): forgetting over HTTP answers 401 to everyone.
+        public var adminKey: String?
+
         /// A configuration; see each property for its default.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, issueKey: String, tokenKey: String,
             tokenLifetime: Duration = .seconds(7200), maxBodySize: Int = 16 * 1024,
             bodyTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
             sweepInterval: Duration? = .seconds(30), sweepGrace: Duration = Ledger.ticketGracePeriod,
-            maxConnections: Int = 4096, metricsKey: String? = nil, tokenKeyID: String? = nil, introspectKey: String? = nil
+            maxConnections: Int = 4096, metricsKey: String? = nil, tokenKeyID: String? = nil, introspectKey: String? = nil,
+            adminKey: String? = nil
         ) {
             self.introspectKey = introspectKey
+            self.adminKey = adminKey
             self.host = host
             self.port = port
             self.issueKey = issueKey
@@ -126,6 +133,7 @@ public struct TicketServer: Sendable {
                 throw .invalid("token key id", "must be 1 to 64 printable ASCII characters, no spaces")
             }
             if let introspectKey, introspectKey.utf8.count < 16 { throw .invalid("introspection key", "must be at least 16 bytes") }
+            if let adminKey, adminKey.utf8.count < 16 { throw .invalid("admin key", "must be at least 16 bytes") }
         }
     }
 

@@ -62,6 +62,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("introspect-key"), help: "Bearer key POST /oauth/introspect requires (≥ 16 bytes; or TICKET_LEDGER_INTROSPECT_KEY). Without one introspection answers 401.")
     var introspectKey: String?
 
+    @Option(name: .customLong("admin-key"), help: "Bearer key POST /users/forget requires (≥ 16 bytes; or TICKET_LEDGER_ADMIN_KEY). Without one forgetting over HTTP answers 401.")
+    var adminKey: String?
+
     func validate() throws {
         do {
             try serverConfiguration().validate()
@@ -84,7 +87,7 @@ struct ServeCommand: ParsableCommand {
             sweepInterval: sweepInterval == 0 ? nil : .seconds(sweepInterval), sweepGrace: .seconds(grace),
             maxConnections: maxConnections ?? min(4096, max(1, openFiles - 64)),
             metricsKey: metricsKey ?? env["TICKET_LEDGER_METRICS_KEY"],
-            introspectKey: introspectKey ?? env["TICKET_LEDGER_INTROSPECT_KEY"])
+            introspectKey: introspectKey ?? env["TICKET_LEDGER_INTROSPECT_KEY"], adminKey: adminKey ?? env["TICKET_LEDGER_ADMIN_KEY"])
         configuration.previousTokenKeys = previousTokenKeys.isEmpty
             ? (env["TICKET_LEDGER_PREVIOUS_TOKEN_KEYS"] ?? "").split(separator: ",").map(String.init)
             : previousTokenKeys

@@ -11,6 +11,7 @@ import TicketLedgerHTTP
 let issueKey = "issue-key-for-tests-0123456789"
 let tokenKey = "token-key-for-tests-0123456789-0123456789"
 let introspectKey = "introspect-key-for-tests-0123456789"
+let adminKey = "admin-key-for-tests-0123456789"
 let poolSecret = "pool-secret"
 
 /// A live server on an ephemeral loopback port around a fresh store, and a real HTTP client.
@@ -50,7 +51,7 @@ struct LiveServer: Sendable {
             configuration: .init(
                 host: "127.0.0.1", port: 0, issueKey: issueKey, tokenKey: tokenKey, maxBodySize: maxBodySize,
                 sweepInterval: sweepInterval, sweepGrace: sweepGrace, maxConnections: maxConnections, metricsKey: metricsKey,
-                introspectKey: introspectKey),
+                introspectKey: introspectKey, adminKey: adminKey),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = server.makeApplication { port in portSink.yield(port) }

@@ -133,4 +133,32 @@ struct StoreFormatFixtureTests {
         #expect(report.refusals.total == 2 + n)
         #expect(report.refusals.unsummarised == 6)
     }
+
+    @Test("format 4 on it: a user from before forgotten (no key: the old records keep their fields), then sealed anew; the old digest checks")
+    func forgetsAndSeals() throws {
+        let (root, store) = try Self.copy()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let live = try #require(try Self.liveTickets().first)
+        let digest = try String(contentsOfFile: Self.fixture + "/digest.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let locator = try #require(Ticket(live.ticket)).locator
+        let before = try LedgerReader.open(at: store)
+        let issuedAt = try #require(try before.ticketReport(locator).state).issuedAt
+        before.close()
+
+        let ledger = try Ledger.open(at: store, clock: ManualClock(issuedAt.advanced(by: .seconds(1))))
+        let report = try ledger.forget(pool: live.pool, user: live.user)
+        #expect(report.sequence == 16 && report.keyGeneration == 0, "no key: every ticket of theirs was issued before sealing")
+        #expect(try ledger.userDocument(pool: live.pool, user: live.user) == nil)
+        #expect(try ledger.redeem(ticket: live.ticket, pool: live.pool, secret: live.secret).rejection?.reason == .unknown,
+                "a ticket issued before the forgetting is refused")
+        let next = try ledger.issueTicket(IssueRequest(pool: live.pool, user: live.user, profile: UserProfile(nickname: "Sealed-Now")))
+        #expect(try ledger.redeem(ticket: next.ticket.text, pool: live.pool, secret: live.secret).document?.loginsCount == 1)
+        ledger.close()
+
+        let reader = try LedgerReader.open(at: store)
+        defer { reader.close() }
+        let audit = try reader.audit(AuditOptions(expectedDigest: try #require(ChainHead(parsing: digest))))
+        #expect(audit.ok, "findings: \(audit.findings)")
+        #expect(try reader.userReport(pool: live.pool, user: live.user).document?.nickname == "Sealed-Now")
+    }
 }
