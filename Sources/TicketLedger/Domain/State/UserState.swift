@@ -2,7 +2,7 @@
 public struct UserState: Sendable, Hashable {
     /// The profile from the latest ticket issued to the user (the phone only from tickets
     /// issued with `getPhone`), as far as it is in the clear: tickets issued in event format 4
-    /// bring theirs sealed (``sealed``), and the ledger's readers open it with the user's key.
+    /// bring theirs sealed, and the ledger's readers open it with the user's key.
     public var profile: UserProfile
     /// When the first ticket was issued to the user.
     public var signedUp: Timestamp
@@ -16,7 +16,7 @@ public struct UserState: Sendable, Hashable {
     /// The sealed fields: what tickets issued in event format 4 brought, as bytes.
     var sealed: SealedUserFields?
     /// The sequence of the `UserForgotten` that last forgot the user (0: never). Tickets issued
-    /// before it are not redeemed (``Rules/isIssuedBeforeForgetting(_:forgottenAt:)``).
+    /// before it are not redeemed (`Rules.isIssuedBeforeForgetting`).
     public internal(set) var forgottenAt: UInt64 = 0
     /// Whether this is what forgetting left: a record with nothing personal, no logins, until
     /// the user's next ticket starts a new one (``signedUp`` is then when it was forgotten).

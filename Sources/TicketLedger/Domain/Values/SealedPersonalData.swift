@@ -1,4 +1,4 @@
-/// A ticket's personal fields as event format 4 records them: ``PersonalSeal`` boxes under
+/// A ticket's personal fields as event format 4 records them: `PersonalSeal` boxes under
 /// the user's key, in place of the clear profile and IP that earlier formats held.
 ///
 /// The ledger's core moves these boxes as bytes (into the ticket's and the user's records) and
@@ -8,11 +8,11 @@
 public struct SealedPersonalData: Sendable, Hashable {
     /// The user's key generation the boxes were sealed under (1 for a user's first key).
     public let keyGeneration: UInt32
-    /// The profile without its phone number (``PersonalSeal/Field/profile``).
+    /// The profile without its phone number (`PersonalSeal.Field.profile`).
     let profile: [UInt8]
-    /// The phone number, when the ticket carried one (``PersonalSeal/Field/phone``).
+    /// The phone number, when the ticket carried one (`PersonalSeal.Field.phone`).
     let phone: [UInt8]?
-    /// The end user's IP address, when the ticket carried one (``PersonalSeal/Field/ip``).
+    /// The end user's IP address, when the ticket carried one (`PersonalSeal.Field.ip`).
     let ip: [UInt8]?
 
     init(keyGeneration: UInt32, profile: [UInt8], phone: [UInt8]?, ip: [UInt8]?) {
