@@ -16,7 +16,9 @@ extension Auditor {
             /// `bytes`, for the hashing thread (``Auditor/hashChain(expect:limit:from:to:)``).
             var links: [(link: ChainVerifier.Link, start: Int, count: Int)] = []
         }
-        static let batchSize = 4096
+        /// Records a batch holds (fewer, and the threads wait on each other more often; more,
+        /// and the batches in flight take more memory).
+        static let batchSize = 2048
         private let spare = Mutex<[Batch]>([])
         private let slots: DispatchSemaphore
         private let capacity: Int

@@ -11,9 +11,9 @@ import Synchronization
 enum Auditor {
     static func run(_ store: StoreHandle, options: AuditOptions) throws(LedgerError) -> AuditReport {
         let started = monotonicNanoseconds()
-        // Two batches queued before each of the hashing and replaying threads (four before the
-        // replaying one when there was no hashing thread): as many in flight as then, so the
-        // peak memory stays where it was.
+        // Two batches queued before each of the hashing and replaying threads: seven batches
+        // alive at most (of 2,048 records; six of 4,096 when the reading thread hashed), so
+        // the peak memory stays where it was.
         let channel = EventChannel(capacity: 2)
         let hashing = EventChannel(capacity: 2)
         return try store.read { txn -> AuditReport in
