@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Three threads share the work, in a pipeline of batches: one reads the log (the sequence,
 /// a copy of each payload, prepared), one recomputes the hash chain, one applies the events
-/// and checks the rules; each reads through its own cursor and keeps no events.
+/// and checks the rules; the reading and replaying threads each have a read transaction of
+/// their own, and no thread keeps events past its batch.
 enum Auditor {
     static func run(_ store: StoreHandle, options: AuditOptions) throws(LedgerError) -> AuditReport {
         let started = monotonicNanoseconds()
