@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Load test of the HTTP exchange: a durable store (DURABILITY=none to see the HTTP ceiling), pre-issued tickets, wrk with 64
-# connections on loopback. Usage: Benchmarks/http/run.sh [TICKETS] [DURATION]
+# connections on loopback. Usage: Benchmarks/http/run.sh [TICKETS] [DURATION] [USERS]
+# The tickets go to USERS users in turn (100,000 by default, as `ticket-ledger bench` draws its
+# users: consecutive exchanges rarely share a user); USERS=1 sends all to one user, the best
+# case for the users overlay.
 # Needs wrk (apt-get install wrk) and a release build:
 #   swift build -c release --product ticket-ledger
 set -euo pipefail
@@ -8,12 +11,14 @@ cd "$(dirname "$0")/../.."
 BIN=${BIN:-.build/release/ticket-ledger}
 COUNT=${1:-250000}
 DURATION=${2:-15s}
+USERS=${3:-100000}
 PORT=${PORT:-18080}
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 "$BIN" pool configure "$WORK/store" --pool bench --lifetime 3600 --secret bench-secret >/dev/null
-"$BIN" issue "$WORK/store" --pool bench --user bench-user --ip 10.0.0.1 --count "$COUNT" > "$WORK/tickets.txt"
+if [ "$USERS" -gt 1 ]; then spread=(--users "$USERS"); else spread=(); fi
+"$BIN" issue "$WORK/store" --pool bench --user bench-user --ip 10.0.0.1 --count "$COUNT" "${spread[@]}" > "$WORK/tickets.txt"
 export TICKET_LEDGER_ISSUE_KEY=bench-issue-key-0123456789
 export TICKET_LEDGER_TOKEN_KEY=bench-token-key-0123456789-0123456789
 "$BIN" serve "$WORK/store" --host 127.0.0.1 --port "$PORT" --durability "${DURABILITY:-durable}" &

@@ -36,10 +36,14 @@ struct IssueCommand: ParsableCommand {
     @Flag(name: .customLong("get-phone"), help: "The user agreed to share the phone number.") var getPhone = false
     @Option(help: "Issue this many tickets to the user, one per line (they share commits). SIGINT or SIGTERM stops it after the batch in progress, with every ticket issued printed.")
     var count: Int = 1
+    @Option(help: "With --count, spread the tickets over this many users, in turn: the --user id followed by -1, -2, … (a load test over many users).")
+    var users: Int = 1
 
     func validate() throws {
         _ = try poolID(pool)
         guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 10000000") }
+        guard (1...10_000_000).contains(users) else { throw ValidationError("--users must be between 1 and 10000000") }
+        guard users == 1 || count > 1 else { throw ValidationError("--users needs --count") }
     }
 
     func run() throws {
@@ -52,12 +56,17 @@ struct IssueCommand: ParsableCommand {
         let request = IssueRequest(pool: try poolID(pool), user: try UserID(user), profile: profile, ip: ip, getPhone: getPhone)
         if count > 1 {
             Interruption.catchSignals()
+            // With --users, the tickets go to the users in turn (`user-1`, `user-2`, …).
+            let spread = users > 1 ? try (1...users).map { n in try UserID("\(user)-\(n)") } : nil
             var left = count
             while left > 0 {
                 if let signal = Interruption.signal {
                     try Interruption.stop(signal, "after issuing \(count - left) tickets, every one printed above")
                 }
-                let chunk = [IssueRequest](repeating: request, count: min(left, 4096))
+                var chunk = [IssueRequest](repeating: request, count: min(left, 4096))
+                if let spread {
+                    for i in chunk.indices { chunk[i].user = spread[(count - left + i) % spread.count] }
+                }
                 var out = ""
                 for result in try ledger.issueTickets(chunk) {
                     let issued = try result.get()

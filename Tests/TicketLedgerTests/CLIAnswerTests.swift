@@ -76,6 +76,25 @@ struct CLIAnswerTests {
         }
     }
 
+    @Test("issue --count N --users K spreads the tickets over K users in turn (the HTTP load test's users)")
+    func issueToManyUsers() throws {
+        try withDirectory { root in
+            let dir = root + "/store"
+            _ = try CLI.run("pool", "configure", dir, "--pool", "app1", "--secret", "s")
+            let r = try CLI.run("issue", dir, "--pool", "app1", "--user", "u", "--count", "5", "--users", "2")
+            #expect(r.status == 0, "\(r.stderr)")
+            let tickets = r.stdout.split(separator: "\n").map(String.init)
+            #expect(tickets.count == 5)
+            for ticket in tickets {
+                #expect(try CLI.run("redeem", dir, "--pool", "app1", "--ticket", ticket, "--secret", "s").status == 0)
+            }
+            #expect(try CLI.run("inspect", dir, "user", "app1", "u-1").status == 0)
+            #expect(try CLI.run("inspect", dir, "user", "app1", "u-2").status == 0)
+            #expect(try CLI.run("inspect", dir, "user", "app1", "u").status == 1)
+            #expect(try CLI.run("inspect", dir, "user", "app1", "u-3").status == 1)
+        }
+    }
+
     @Test("expire --json says how many it expired and how many settled tickets it dropped")
     func expireCounts() throws {
         try withDirectory { root in

@@ -63,6 +63,8 @@ struct ValidationTests {
         let cases: [(arguments: [String], hint: String)] = [
             (["issue", d, "--pool", "p", "--user", "u", "--count", "0"], "--count"),
             (["issue", d, "--pool", "p", "--user", "u", "--count=-5"], "--count"),
+            (["issue", d, "--pool", "p", "--user", "u", "--users", "2"], "--users"),
+            (["issue", d, "--pool", "p", "--user", "u", "--count", "2", "--users", "0"], "--users"),
             (["issue", d, "--pool", "p", "--user", String(repeating: "u", count: 129)], "user"),
             (["issue", d, "--pool", "p", "--user", "u", "--ip", "300.1.1.1"], "ip"),
             (["issue", d, "--pool", "p", "--user", "u", "--nickname", Self.long], "nickname"),

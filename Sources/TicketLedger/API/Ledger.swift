@@ -378,7 +378,11 @@ public final class Ledger: LedgerReading {
 
     func submit(_ command: Command) async throws(LedgerError) -> Result<Reply, LedgerError> {
         try checkOpen()
-        let result: Result<Result<Reply, LedgerError>, LedgerError> = await withCheckedContinuation { continuation in
+        // An unsafe continuation (no checking object allocated per call, which the writer
+        // would then resume): each one is resumed exactly once — by `ReplySink.deliver`, as
+        // the writer answers every command it takes and drains the queue before it stops, or
+        // here when the queue refuses the command.
+        let result: Result<Result<Reply, LedgerError>, LedgerError> = await withUnsafeContinuation { continuation in
             guard let queue else {
                 // The naive baseline has no writer thread: run the transaction off the
                 // cooperative pool, which must never block on I/O.

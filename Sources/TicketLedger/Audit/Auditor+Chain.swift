@@ -1,12 +1,13 @@
 import LMDB
 extension Auditor {
-    /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, every
-    /// record's stored hash is SHA-256(previous hash ‖ payload), the chain ends at the head
-    /// `meta` records, and (with `expect`) has the expected hash at its sequence. Copies each
-    /// record's payload for the replaying thread, with `preparer` parsing it on the way.
+    /// Rules 1 and 4, on the reading thread: the sequence is gap-free from 1 to the head, the
+    /// chain ends at the head `meta` records; each record's link goes with its batch to the
+    /// hashing thread (`hashing`, ``hashChain(expect:limit:from:to:)``), which checks its
+    /// stored hash and passes the batch on to `channel`. Copies each record's payload for the
+    /// replaying thread, with `preparer` parsing it on the way.
     static func readChainAndDecode(
         _ store: StoreHandle, through last: UInt64, expect: ChainHead?, limit: Int, preparer: EventPreparer,
-        into channel: EventChannel
+        hashing: EventChannel, into channel: EventChannel
     ) throws(LedgerError) -> ChainResult {
         var preparer = preparer
         var findings = FindingList(limit: limit)
@@ -29,20 +30,21 @@ extension Auditor {
                 trimmer.saw(e.value)
                 let start = batch.bytes.count
                 var prepared = PreparedEvent(sequence: sequence, start: start, count: -1, kind: .undecodable)
-                if let payload = chain.check(sequence, e.value, findings: &findings) {
+                if let (payload, link) = chain.follow(sequence, e.value, findings: &findings) {
                     batch.bytes.append(contentsOf: payload)
+                    batch.links.append((link, start, payload.count))
                     prepared = preparer.prepare(payload, sequence: sequence, start: start)
                 }
                 batch.events.append(prepared)
                 if batch.events.count >= EventChannel.batchSize {
-                    open = channel.send(batch)
+                    open = hashing.send(batch)
                     batch = channel.emptyBatch()
                     batch.preparer = preparer.token
                 }
                 return open
             }
-            if open && !batch.events.isEmpty { open = channel.send(batch) }
-            channel.endOfEvents()
+            if open && !batch.events.isEmpty { open = hashing.send(batch) }
+            hashing.endOfEvents()
             trimmer.trim()
             chain.finish(head: ChainHead(sequence: last, hash: meta.head.hash), findings: &findings)
             // The stored tickets, pools and expiry index against the replay at the head, here
@@ -59,5 +61,31 @@ extension Auditor {
         return ChainResult(
             findings: findings, computedHead: chain.computedHead, ticketsCompared: ticketsCompared,
             usersSeen: usersSeen, unsummarisedRefusals: unsummarisedRefusals)
+    }
+}
+
+extension Auditor {
+    /// Rule 1's hashes, on a thread of their own (the reading thread's share of the work
+    /// otherwise bounds the audit): each batch's links checked in log order
+    /// (``ChainVerifier/verify(_:payload:expect:findings:)``), then the batch passed on to the
+    /// replaying thread through `output`. Returns the findings; stops passing batches on once
+    /// the replaying thread gave up, and tells the reading thread to stop.
+    static func hashChain(expect: ChainHead?, limit: Int, from input: EventChannel, to output: EventChannel) -> FindingList {
+        var findings = FindingList(limit: limit)
+        var open = true
+        while let batch = input.receive() {
+            guard open else { continue }
+            batch.bytes.withUnsafeBytes { bytes in
+                for (link, start, count) in batch.links {
+                    ChainVerifier.verify(
+                        link, payload: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), expect: expect,
+                        findings: &findings)
+                }
+            }
+            open = output.send(batch)
+            if !open { input.cancel() }
+        }
+        output.endOfEvents()
+        return findings
     }
 }

@@ -12,16 +12,28 @@ extension Auditor {
             var bytes: [UInt8] = []
             var events: [PreparedEvent] = []
             var preparer: UInt64 = 0
+            /// The chain's links of the batch's records, each with where its payload is in
+            /// `bytes`, for the hashing thread (``Auditor/hashChain(expect:limit:from:to:)``).
+            var links: [(link: ChainVerifier.Link, start: Int, count: Int)] = []
         }
-        static let batchSize = 4096
+        /// Records a batch holds (fewer, and the threads wait on each other more often; more,
+        /// and the batches in flight take more memory).
+        static let batchSize = 2048
         private let spare = Mutex<[Batch]>([])
-        private let slots = DispatchSemaphore(value: 4)
+        private let slots: DispatchSemaphore
+        private let capacity: Int
         private let items = DispatchSemaphore(value: 0)
         private let queue = Mutex<(batches: [Batch], finished: Bool, cancelled: Bool)>(([], false, false))
         private let result = Mutex<Result<ChainResult, LedgerError>?>(nil)
         /// The replay at the head and the replaying thread's snapshot, or `nil` (see ``handOver(_:snapshot:users:)``).
         private let handed = Mutex<(replay: CompactReplay, snapshot: Int, users: (chunks: UserChunks, at: UInt64)?)?>(nil)
         private let handedOver = DispatchSemaphore(value: 0)
+
+        /// A channel that holds at most `capacity` batches queued.
+        init(capacity: Int = 4) {
+            self.capacity = capacity
+            slots = DispatchSemaphore(value: capacity)
+        }
 
         /// The replaying thread is done with the log: `replay` (at the head; `nil` when it gave
         /// up) for the reading thread to compare tickets, pools and the expiry index with, when
@@ -45,7 +57,7 @@ extension Auditor {
             items.signal()
         }
 
-        /// Queues a batch, waiting while four are queued; `false` once the reader gave up.
+        /// Queues a batch, waiting while `capacity` are queued; `false` once the reader gave up.
         func send(_ batch: Batch) -> Bool {
             slots.wait()
             let cancelled = queue.withLock { state -> Bool in
@@ -77,6 +89,7 @@ extension Auditor {
             var batch = Batch()
             batch.bytes.reserveCapacity(Self.batchSize * 160)
             batch.events.reserveCapacity(Self.batchSize)
+            batch.links.reserveCapacity(Self.batchSize)
             return batch
         }
 
@@ -85,6 +98,7 @@ extension Auditor {
             var batch = batch
             batch.bytes.removeAll(keepingCapacity: true)
             batch.events.removeAll(keepingCapacity: true)
+            batch.links.removeAll(keepingCapacity: true)
             spare.withLock { if $0.count < 8 { $0.append(batch) } }
         }
 
@@ -98,7 +112,7 @@ extension Auditor {
         /// The receiver gave up: the sender stops at its next batch.
         func cancel() {
             queue.withLock { $0.cancelled = true; $0.batches = [] }
-            for _ in 0..<4 { slots.signal() }
+            for _ in 0..<capacity { slots.signal() }
         }
 
         func outcome() throws(LedgerError) -> ChainResult {

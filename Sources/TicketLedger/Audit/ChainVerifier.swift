@@ -22,11 +22,34 @@ struct ChainVerifier {
     /// The chain as computed: the last sequence seen and its hash.
     var computedHead: ChainHead { ChainHead(sequence: lastSeen, hash: previous) }
 
+    /// One record's place in the chain, for ``verify(_:payload:expect:findings:)`` to hash —
+    /// later, or on another thread: the hash of the record before it (as stored) and its own.
+    struct Link: Sendable {
+        /// The record's sequence.
+        var sequence: UInt64
+        /// The stored hash of the record read before it (`0…0` for the first).
+        var previous: SHA256Digest
+        /// The hash the record stores.
+        var stored: SHA256Digest
+    }
+
     /// Checks the record stored at `sequence` (the next one read); returns its payload, or
     /// `nil` when the record cannot be split (then reported as `decode`).
     mutating func check(
         _ sequence: UInt64, _ record: UnsafeRawBufferPointer, findings: inout FindingList
     ) -> UnsafeRawBufferPointer? {
+        guard let (payload, link) = follow(sequence, record, findings: &findings) else { return nil }
+        Self.verify(link, payload: payload, expect: expect, findings: &findings)
+        return payload
+    }
+
+    /// ``check(_:_:findings:)`` but for the hash: the sequence and the record's form are
+    /// checked here, in log order; the returned link's hash is checked by
+    /// ``verify(_:payload:expect:findings:)``, which needs nothing from the records around it
+    /// (the LMDB audit runs it on a thread of its own). `nil` when the record cannot be split.
+    mutating func follow(
+        _ sequence: UInt64, _ record: UnsafeRawBufferPointer, findings: inout FindingList
+    ) -> (payload: UnsafeRawBufferPointer, link: Link)? {
         if sequence != expected {
             if sequence > expected {
                 findings.add(expected, "sequence", expected == sequence - 1
@@ -45,16 +68,24 @@ struct ChainVerifier {
             findings.add(sequence, "decode", "\(error)")
             return nil
         }
-        let computed = previous.chained(with: payload)
-        if computed != stored {
+        let link = Link(sequence: sequence, previous: previous, stored: stored)
+        // Go on from the stored hash, so one changed event is one finding (and each link can
+        // be hashed apart from the others).
+        previous = stored
+        return (payload, link)
+    }
+
+    /// The hash of one link: its stored hash must be SHA-256(previous hash ‖ `payload`), and
+    /// (with `expect`) the chain must have the expected hash at its sequence.
+    static func verify(_ link: Link, payload: UnsafeRawBufferPointer, expect: ChainHead?, findings: inout FindingList) {
+        let sequence = link.sequence
+        let computed = link.previous.chained(with: payload)
+        if computed != link.stored {
             findings.add(sequence, "chain", "event \(sequence)'s stored hash is not SHA-256(previous hash ‖ record): this event or the one before it was changed, removed or moved")
         }
         if let expect, expect.sequence == sequence, expect.hash != computed {
             findings.add(sequence, "expected-digest", "the chain at \(sequence) is \(computed.hex), not the expected \(expect.hash.hex)")
         }
-        // Go on from the stored hash, so one changed event is one finding.
-        previous = stored
-        return payload
     }
 
     /// The checks at the end of the log, whose meta record names `head`.

@@ -22,17 +22,24 @@ struct BatchUsers<Store: StoreSnapshot>: UserProjections {
 
     /// Changes the user in place in `changes` (no copy of the state in and out, as the default
     /// `user` then `setUser` would make: a login touches every redeemed user once).
+    ///
+    /// On the writer thread, once per event that changes a user: a user already changed in
+    /// the batch is looked up once (`index(forKey:)` copies nothing) and changed where it is;
+    /// another is read from the overlay or the store, changed, and inserted once.
     mutating func updateUser(_ key: UserKey, _ body: (inout UserState?) throws -> Void) throws {
-        if changes[key] == nil {
-            guard let current = try snapshot.user(key) ?? tickets.checkpointedUser(key) else {
-                var created: UserState?
-                try body(&created)
-                if let created { changes[key] = created }
-                return
-            }
-            changes[key] = current
+        guard changes.index(forKey: key) == nil else {
+            try body(&changes[key])
+            return
         }
-        try body(&changes[key])
+        var state = try snapshot.user(key) ?? tickets.checkpointedUser(key)
+        guard state != nil else {
+            var created: UserState?
+            try body(&created)
+            if let created { changes[key] = created }
+            return
+        }
+        defer { changes[key] = state }
+        try body(&state)
     }
 
     /// Users that differ from the `users` database: the overlay's dirty ones and this batch's

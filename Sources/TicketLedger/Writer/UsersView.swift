@@ -49,7 +49,11 @@ final class UsersView: Sendable {
 
         /// Marks every user clean: the `users` database now holds them (after a checkpoint).
         mutating func markClean() {
-            for key in dirtyKeys { users[key]?.dirty = false }
+            // Through the index: `users[key]?.dirty = false` would move each entry (a user
+            // state) out of the dictionary and back, 32,768 of them at a checkpoint.
+            for key in dirtyKeys {
+                if let index = users.index(forKey: key) { users.values[index].dirty = false }
+            }
             dirtyKeys.removeAll(keepingCapacity: true)
         }
 

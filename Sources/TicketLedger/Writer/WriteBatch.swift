@@ -199,7 +199,7 @@ struct WriteBatch<Store: StoreBatch> {
     mutating func checkpointUsers() throws {
         var records: [(key: UserKey, state: UserState)] = []
         records.reserveCapacity(users.snapshot.dirtyCount + users.changes.count)
-        for key in users.snapshot.dirtyKeys where users.changes[key] == nil {
+        for key in users.snapshot.dirtyKeys where users.changes.index(forKey: key) == nil {
             if let entry = users.snapshot.users[key] { records.append((key, entry.state)) }
         }
         for (key, user) in users.changes { records.append((key, user)) }
