@@ -157,7 +157,8 @@ struct StoreFormatFixtureTests {
 
         let reader = try LedgerReader.open(at: store)
         defer { reader.close() }
-        let audit = try reader.audit(AuditOptions(expectedDigest: try #require(ChainHead(parsing: digest))))
+        let expected = try #require(ChainHead(parsing: digest))
+        let audit = try reader.audit(AuditOptions(expectedDigest: expected))
         #expect(audit.ok, "findings: \(audit.findings)")
         #expect(try reader.userReport(pool: live.pool, user: live.user).document?.nickname == "Sealed-Now")
     }
