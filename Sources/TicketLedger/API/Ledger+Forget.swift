@@ -17,7 +17,7 @@ extension Ledger {
     @discardableResult
     public func forget(pool: PoolID, user: UserID) throws(LedgerError) -> ForgetReport {
         guard case .forgot(let report) = try submit(.forget(UserKey(pool: pool, user: user))).get() else { throw Self.mismatch }
-        personalKeys.forget(UserKey(pool: pool, user: user))
+        writer.personalKeys.forget(UserKey(pool: pool, user: user))
         return report
     }
 
@@ -25,7 +25,7 @@ extension Ledger {
     @discardableResult
     public func forget(pool: PoolID, user: UserID) async throws(LedgerError) -> ForgetReport {
         guard case .forgot(let report) = try await submit(.forget(UserKey(pool: pool, user: user))).get() else { throw Self.mismatch }
-        personalKeys.forget(UserKey(pool: pool, user: user))
+        writer.personalKeys.forget(UserKey(pool: pool, user: user))
         return report
     }
 }

@@ -65,8 +65,6 @@ public final class Ledger: LedgerReading {
     /// The store's directory.
     public var path: String { writer.path }
     let writer: any LedgerWriting
-    /// The keys redemption answers were opened with (see ``PersonalKeyCache``).
-    let personalKeys = PersonalKeyCache()
     private let queue: CommandQueue?
     private let writerDone = DispatchSemaphore(value: 0)
     private let isClosed = Atomic<Bool>(false)
@@ -241,7 +239,7 @@ public final class Ledger: LedgerReading {
     private func opened(_ reply: RedeemReply) throws(LedgerError) -> RedemptionOutcome {
         guard let (user, generation) = reply.sealedUser else { return reply.outcome(key: nil) }
         let writer = self.writer
-        return reply.outcome(key: try personalKeys.key(for: user, generation: generation) { () throws(LedgerError) in
+        return reply.outcome(key: try writer.personalKeys.key(for: user, generation: generation) { () throws(LedgerError) in
             try writer.personalKey(for: user)
         })
     }

@@ -20,6 +20,8 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
     let tokenLifetime: Duration
     let faultInjector: (@Sendable () throws -> Void)?
     let metrics: LedgerMetrics
+    /// The users' keys redemption answers are opened with (filled by the batches that issue).
+    let personalKeys = PersonalKeyCache()
     private let batches = Atomic<Int>(0)
     private let commands = Atomic<Int>(0)
 
@@ -85,6 +87,7 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
         var range: (start: UInt64, end: UInt64) = (0, 0)
         var checkpointed = false
         let results: [Result<Reply, LedgerError>]
+        var usedKeys: [(UserKey, PersonalKey)] = []
         do {
             let ahead = store.readsAhead ? WriteBatch<Store.Batch>.readAhead(for: commands) : nil
             results = try store.write(readingAhead: ahead) { transaction in
@@ -95,6 +98,7 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
                 var results: [Result<Reply, LedgerError>] = []
                 results.reserveCapacity(commands.count)
                 for command in commands { results.append(try batch.run(command)) }
+                usedKeys = batch.usedKeys
                 if forceCheckpoint || batch.checkpointDue(checkpointPolicy) { try batch.checkpointUsers() }
                 try batch.finish()
                 if !commands.isEmpty { try faultInjector?() }
@@ -112,6 +116,7 @@ final class LedgerWriter<Store: LedgerStore>: Sendable {
             throw failure
         }
         users.commit(changes, from: range.start, to: range.end, checkpointed: checkpointed, cachedUsers: checkpointPolicy.cachedUsers)
+        if !usedKeys.isEmpty { personalKeys.remember(usedKeys) }
         if !commands.isEmpty {
             batches.add(1, ordering: .relaxed)
             self.commands.add(commands.count, ordering: .relaxed)

@@ -20,6 +20,8 @@ protocol LedgerWriting: AnyObject, Sendable {
     func ticket(_ locator: TicketLocator) throws(LedgerError) -> TicketState?
     /// The key of a user's personal data, or `nil` when there is none.
     func personalKey(for user: UserKey) throws(LedgerError) -> PersonalKey?
+    /// The keys redemption answers are opened with (``PersonalKeyCache``).
+    var personalKeys: PersonalKeyCache { get }
     /// Counts of committed batches and commands.
     func statistics() -> WriteStatistics
     /// Starts the users overlay over from the checkpoint at `sequence` (after a rebuild).

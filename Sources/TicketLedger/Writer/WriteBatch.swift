@@ -23,6 +23,8 @@ struct WriteBatch<Store: StoreBatch> {
     private var acceptedSecret: SecretDigest.Accepted?
     /// Whether the batch answered a redemption: then it commits a write, whatever it decided.
     private var answeredRedemption = false
+    /// The personal-data keys its issues sealed with (for ``PersonalKeyCache``, once committed).
+    private(set) var usedKeys: [(UserKey, PersonalKey)] = []
 
     /// Opens a batch in `store`'s transaction, first bringing `usersView` up to what the
     /// transaction sees (another process may have appended since our last batch).
@@ -132,8 +134,10 @@ struct WriteBatch<Store: StoreBatch> {
         switch decision {
         case .success(var event):
             var store = tickets.store
-            if let key = try store.ensurePersonalKey(for: UserKey(pool: event.pool, user: event.user)) {
-                event.sealed = try SealedPersonalData.seal(profile: event.profile, ip: event.ip, of: UserKey(pool: event.pool, user: event.user), under: key)
+            let user = UserKey(pool: event.pool, user: event.user)
+            if let key = try store.ensurePersonalKey(for: user) {
+                event.sealed = try SealedPersonalData.seal(profile: event.profile, ip: event.ip, of: user, under: key)
+                usedKeys.append((user, key))
                 event.profile = UserProfile()
                 event.ip = nil
             }

@@ -16,6 +16,8 @@ struct PersonalKey: Sendable {
     let bytes: [UInt8]
     /// Which of the user's keys this is (1 for the first).
     let generation: UInt32
+    /// The key as the cipher takes it, made once.
+    let symmetric: SymmetricKey
 
     /// The key with `bytes`; `nil` unless they are ``length`` bytes and not all zero (an
     /// all-zero slot is a destroyed key).
@@ -23,6 +25,7 @@ struct PersonalKey: Sendable {
         guard bytes.count == Self.length, bytes.contains(where: { $0 != 0 }) else { return nil }
         self.bytes = bytes
         self.generation = generation
+        self.symmetric = SymmetricKey(data: bytes)
     }
 
     /// Fresh key bytes from the system's CSPRNG (never all zero: that would be a destroyed key).

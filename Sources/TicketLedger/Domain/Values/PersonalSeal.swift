@@ -53,7 +53,7 @@ enum PersonalSeal {
         let header = [format] + generationBytes(key.generation)
         do {
             let box = try AES.GCM.seal(
-                plaintext, using: SymmetricKey(data: key.bytes), nonce: AES.GCM.Nonce(),
+                plaintext, using: key.symmetric, nonce: AES.GCM.Nonce(),
                 authenticating: additionalData(field, user, key.generation))
             return header + Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
         } catch {
@@ -73,12 +73,10 @@ enum PersonalSeal {
         guard box[0] == format else { throw .malformed("format \(box[0]); this build knows \(format)") }
         guard let sealedGeneration = generation(of: box) else { throw .malformed("no generation") }
         guard sealedGeneration == key.generation else { throw .otherGeneration(sealed: sealedGeneration, key: key.generation) }
-        let nonceStart = 5, cipherStart = nonceStart + nonceLength, tagStart = box.count - tagLength
         do {
-            let sealed = try AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: box[nonceStart..<cipherStart]),
-                ciphertext: box[cipherStart..<tagStart], tag: box[tagStart...])
-            return Array(try AES.GCM.open(sealed, using: SymmetricKey(data: key.bytes), authenticating: additionalData(field, user, key.generation)))
+            // After the 5-byte header a box is AES-GCM's combined form: nonce ‖ ciphertext ‖ tag.
+            let sealed = try AES.GCM.SealedBox(combined: box[5...])
+            return Array(try AES.GCM.open(sealed, using: key.symmetric, authenticating: additionalData(field, user, key.generation)))
         } catch {
             throw .notAuthentic
         }
