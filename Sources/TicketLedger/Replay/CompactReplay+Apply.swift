@@ -113,6 +113,7 @@ extension CompactReplay {
     /// Tickets half: a fresh `issued` ticket (and so a due entry). Users half: as ``Projector``,
     /// the profile from the event, its phone kept from before (or none) without `getPhone`.
     private mutating func issue(_ e: PreparedEvent, payload: UnsafeRawBufferPointer, pool: UInt32) -> Bool {
+        if e.sealed { return issueSealed(e, payload: payload, pool: pool) }
         let expiresAt = Int64(bitPattern: e.word)
         let userEnd = Int(e.userStart) + Int(e.userCount)
         let (profileStart, phoneStart, phoneEnd, profileEnd) = (Int(e.profileStart), Int(e.phoneStart), Int(e.phoneEnd), Int(e.profileEnd))
@@ -179,6 +180,76 @@ extension CompactReplay {
         return true
     }
 
+    /// A sealed `TicketIssued` (event format 4), as ``issue(_:payload:pool:)`` but as
+    /// ``UserState/receiving(_:at:)`` and ``UserState/takeProfile(of:)`` do with sealed fields:
+    /// the ticket keeps the IP's box; the user's clear profile is emptied but for a clear phone
+    /// kept without `getPhone`, and the boxes are taken (the phone's only with `getPhone`).
+    /// A user forgotten takes the ``Projector`` path.
+    private mutating func issueSealed(_ e: PreparedEvent, payload: UnsafeRawBufferPointer, pool: UInt32) -> Bool {
+        let expiresAt = Int64(bitPattern: e.word)
+        let userEnd = Int(e.userStart) + Int(e.userCount)
+        func range(_ start: Int32, _ end: Int32) -> Range<Int>? {
+            guard start >= 0, start <= end, Int(end) <= payload.count else { return nil }
+            return Int(start)..<Int(end)
+        }
+        guard userEnd <= payload.count, let profileBox = range(e.profileStart, e.profileEnd),
+              e.phoneStart < 0 || range(e.phoneStart, e.phoneEnd) != nil, e.ipStart < 0 || range(e.ipStart, e.ipEnd) != nil,
+              let state = poolStates[Int(pool)],
+              Rules.expiry(issuedAt: Timestamp(millisecondsSince1970: e.at), lifetime: state.policy.ticketLifetime)
+                .millisecondsSince1970 == expiresAt
+        else { return false }
+        let userBytes = UnsafeRawBufferPointer(rebasing: payload[Int(e.userStart)..<userEnd])
+        let user = internUser(pool: pool, bytes: userBytes, hash: UserByteIndex.combine(e.userHash, pool: pool))
+        let i = Int(user)
+        guard forgottenUsers.isEmpty || forgottenUsers[i] == nil else { return false }
+        let phoneBox = range(e.phoneStart, e.phoneEnd).map { Array(payload[$0]) }
+        let ipBox = range(e.ipStart, e.ipEnd).map { Array(payload[$0]) }
+
+        // Tickets half: no clear IP, its box kept.
+        let record = CompactTicket(
+            issuedAt: e.at, expiresAt: expiresAt, consumedAt: 0, expiredAt: 0, verifier: e.verifier, ip: .absent,
+            user: user, pool: pool, status: .issued, hasConsumedAt: false, hasExpiredAt: false)
+        tickets.set(e.sequence, record)
+        if let ipBox { sealedIPs[e.sequence] = ipBox }
+        issuedCount += 1
+
+        // Users half.
+        let existed = users[i].exists
+        if !existed {
+            existingUsers += 1
+            users[i].exists = true
+            users[i].signedUp = e.at
+            users[i].loginsCount = 0
+            users[i].hasLastLogin = false
+            users[i].lastLogin = 0
+            users[i].lastIP = .absent
+        }
+        // The clear profile: nothing but the phone a user from before sealing keeps without getPhone.
+        var clear: [UInt8] = [0, 0, 0]
+        if existed && !e.getPhone {
+            let u = users[i]
+            guard let kept = profiles.withUnsafeBytes({ arena -> [UInt8]? in
+                guard u.profileStart >= 0, u.profileStart + u.profileCount <= arena.count else { return nil }
+                var o = BinaryReader(UnsafeRawBufferPointer(rebasing: arena[u.profileStart..<(u.profileStart + u.profileCount)]), what: "profile")
+                for _ in 0..<3 { guard (try? skipOptionalText(&o, maxBytes: 1 << 20)) != nil else { return nil } }
+                let start = o.offset
+                guard (try? skipOptionalText(&o, maxBytes: 1 << 20)) != nil else { return nil }
+                return Array(arena[(u.profileStart + start)..<(u.profileStart + o.offset)])
+            }) else { return false }
+            clear += kept
+        } else {
+            clear.append(0)
+        }
+        clear += [0, 0, 0, 0, 0, 0]  // five absent texts and emailVerified false
+        clear.withUnsafeBytes { setProfile(i, $0) }
+        var fields = (sealedUsers.isEmpty ? nil : sealedUsers[i]) ?? SealedUserFields(keyGeneration: e.keyGeneration)
+        if fields.keyGeneration != e.keyGeneration { fields = SealedUserFields(keyGeneration: e.keyGeneration) }
+        fields.profile = Array(payload[profileBox])
+        if e.getPhone { fields.phone = phoneBox }
+        sealedUsers[i] = fields
+        return true
+    }
+
     /// Whether user `i`'s profile already is what ``issue(_:payload:pool:)`` splices without
     /// `getPhone` — the event's profile (`payload[profileStart..<profileEnd]`) with its phone
     /// field (`phoneStart..<phoneEnd`) replaced by the user's — checked in place, without
@@ -216,10 +287,8 @@ extension CompactReplay {
         guard Rules.isLive(t.status), Rules.isSamePool(t.pool, pool), Rules.isBeforeExpiry(at, expiresAt: t.expiresAt),
               users[Int(t.user)].exists
         else { return false }
-        // Sealed fields take the Projector path (``UserState/recordLogin(at:with:)``).
-        guard sealedIPs.isEmpty || sealedIPs[locator] == nil, sealedUsers.isEmpty || sealedUsers[Int(t.user)] == nil,
-              forgottenUsers.isEmpty || forgottenUsers[Int(t.user)] == nil
-        else { return false }
+        // A forgotten user takes the Projector path (its rule `consume-after-forget`).
+        guard forgottenUsers.isEmpty || forgottenUsers[Int(t.user)] == nil else { return false }
         tickets.update(index) {
             $0.status = .consumed
             $0.consumedAt = at
@@ -231,6 +300,14 @@ extension CompactReplay {
         users[u].lastLogin = at
         users[u].hasLastLogin = true
         users[u].lastIP = t.ip
+        // The sealed last IP, as ``UserState/takeLastIP(of:)``.
+        let box = sealedIPs.isEmpty ? nil : sealedIPs[locator]
+        if !sealedUsers.isEmpty, var fields = sealedUsers[u] {
+            fields.lastIP = box
+            sealedUsers[u] = fields
+        } else if let box, let generation = PersonalSeal.generation(of: box) {
+            sealedUsers[u] = SealedUserFields(keyGeneration: generation, lastIP: box)
+        }
         return true
     }
 

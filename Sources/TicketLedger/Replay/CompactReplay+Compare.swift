@@ -19,10 +19,11 @@ extension CompactReplay {
         else { return false }
         let u = users[Int(i)]
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
-        if (!sealedUsers.isEmpty && sealedUsers[Int(i)] != nil) || (!forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil) {
-            // A record with sealed fields or forgotten (version 2 or 3): compared as a whole, built from the state.
+        if !forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil {
+            // A user forgotten (version 3): compared as a whole, built from the state.
             return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
         }
+        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil { return sealedRecord(Int(i)).withUnsafeBytes { sameBytes($0, stored) } }
         var r = BinaryReader(stored, what: "user record")
         do {
             guard try r.u8() == 1 else { return false }
@@ -76,7 +77,10 @@ extension CompactReplay {
         let u = users[Int(i)]
         // A last login at Int64.min would read back as none.
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
-        if (!sealedUsers.isEmpty && sealedUsers[Int(i)] != nil) || (!forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil) {
+        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil, forgottenUsers.isEmpty || forgottenUsers[Int(i)] == nil {
+            return sealedRecord(Int(i)).withUnsafeBytes { sameBytes($0, stored) }
+        }
+        if !forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil {
             return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
         }
         var w = BinaryWriter(capacity: u.profileCount + 64)
@@ -87,6 +91,21 @@ extension CompactReplay {
         w.i64(u.hasLastLogin ? u.lastLogin : .min)
         u.lastIP.write(into: &w)
         return w.bytes.withUnsafeBytes { sameBytes($0, stored) }
+    }
+
+    /// The version 2 record (``UserState/encoded()``) of user `i`, who has sealed fields and was
+    /// never forgotten, built from the replay's bytes without decoding the profile.
+    func sealedRecord(_ i: Int) -> [UInt8] {
+        let u = users[i]
+        var w = BinaryWriter(capacity: u.profileCount + 320)
+        w.u8(2)
+        w.raw(profileBytes(u))
+        w.i64(u.signedUp)
+        w.u64(u.loginsCount)
+        w.i64(u.hasLastLogin ? u.lastLogin : .min)
+        u.lastIP.write(into: &w)
+        sealedUsers[i]?.write(into: &w)
+        return w.bytes
     }
 
     /// Whether `stored` is byte for byte the record ``TicketState/encoded()`` gives for the

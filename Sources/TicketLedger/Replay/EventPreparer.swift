@@ -25,8 +25,9 @@ struct EventPreparer: Sendable {
         var r = BinaryReader(payload, what: "event")
         do {
             let v = try r.u8()
-            guard v == 1 || v == 2 else { return e }
             let kind = try r.u8()
+            // Versions 1 and 2, and a sealed issue of version 4.
+            guard v == 1 || v == 2 || (v == 4 && kind == 2) else { return e }
             guard kind >= 2 && kind <= 5 else { return e }
             let at = try r.i64()
             let poolLength = try r.varint()
@@ -39,7 +40,7 @@ struct EventPreparer: Sendable {
             e.poolCount = UInt8(poolLength)
             switch kind {
             case 2:
-                guard prepareIssue(&r, into: &e) else { return e }
+                guard v == 4 ? prepareSealedIssue(&r, into: &e) : prepareIssue(&r, into: &e) else { return e }
                 e.kind = .issue
             case 3, 4:
                 e.word = try r.u64()
@@ -68,18 +69,63 @@ struct EventPreparer: Sendable {
         return UInt32(pools.count - 1)
     }
 
+    /// A sealed `TicketIssued`'s fields after the pool (event format 4): a printable ASCII user
+    /// id, the verifier, the key generation, the profile's box, the phone's and the IP's
+    /// (optional), each box of that generation (as `SealedPersonalData.read` checks),
+    /// `getPhone`, `expiresAt`, and nothing after.
+    private func prepareSealedIssue(_ r: inout BinaryReader, into e: inout PreparedEvent) -> Bool {
+        do {
+            guard try prepareUser(&r, into: &e) else { return false }
+            e.verifier = try r.digest()
+            let generation = try r.varint()
+            guard generation >= 1, let g = UInt32(exactly: generation) else { return false }
+            e.sealed = true
+            e.keyGeneration = g
+            func box(_ r: inout BinaryReader) throws(DecodingFailure) -> (Int32, Int32)? {
+                let n = try r.varint()
+                guard n >= UInt64(PersonalSeal.overhead), n <= UInt64(BinaryReader.maxBoxBytes) else { return nil }
+                let start = r.offset
+                let bytes = try r.bytes(Int(n))
+                guard bytes[0] == PersonalSeal.format, PersonalSeal.generation(of: bytes) == g else { return nil }
+                return (Int32(start), Int32(r.offset))
+            }
+            guard let profile = try box(&r) else { return false }
+            (e.profileStart, e.profileEnd) = profile
+            (e.phoneStart, e.phoneEnd) = (-1, -1)
+            if try r.bool() {
+                guard let phone = try box(&r) else { return false }
+                (e.phoneStart, e.phoneEnd) = phone
+            }
+            if try r.bool() {
+                guard let ip = try box(&r) else { return false }
+                (e.ipStart, e.ipEnd) = ip
+            }
+            e.getPhone = try r.bool()
+            e.word = UInt64(bitPattern: try r.i64())
+            return r.isAtEnd
+        } catch {
+            return false
+        }
+    }
+
+    /// The user id after the pool: printable ASCII, its place and hash noted in `e`.
+    private func prepareUser(_ r: inout BinaryReader, into e: inout PreparedEvent) throws(DecodingFailure) -> Bool {
+        let userLength = try r.varint()
+        guard userLength >= 1, userLength <= UInt64(UserID.maxLength), r.offset <= 255 else { return false }
+        e.userStart = UInt8(r.offset)
+        let userBytes = try r.bytes(Int(userLength))
+        guard userBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return false }
+        e.userCount = UInt8(userLength)
+        e.userHash = UserByteIndex.idHash(seed: seed, userBytes)
+        return true
+    }
+
     /// `TicketIssued`'s fields after the pool: a printable ASCII user id, the verifier, the
     /// profile (nine optional texts and a boolean), an IP of at most ``InlineText/capacity``
     /// bytes, `getPhone`, `expiresAt`, and nothing after.
     private func prepareIssue(_ r: inout BinaryReader, into e: inout PreparedEvent) -> Bool {
         do {
-            let userLength = try r.varint()
-            guard userLength >= 1, userLength <= UInt64(UserID.maxLength), r.offset <= 255 else { return false }
-            e.userStart = UInt8(r.offset)
-            let userBytes = try r.bytes(Int(userLength))
-            guard userBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return false }
-            e.userCount = UInt8(userLength)
-            e.userHash = UserByteIndex.idHash(seed: seed, userBytes)
+            guard try prepareUser(&r, into: &e) else { return false }
             e.verifier = try r.digest()
             e.profileStart = Int32(r.offset)
             for field in 0..<9 {

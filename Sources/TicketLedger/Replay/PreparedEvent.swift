@@ -36,6 +36,12 @@ struct PreparedEvent: Sendable {
     var profileEnd: Int32 = 0
     var verifier = SHA256Digest.zero
     var ip = InlineText.absent
+    /// A sealed issue (event format 4): `profileStart..<profileEnd` is then the profile's box,
+    /// `phoneStart..<phoneEnd` the phone's and `ipStart..<ipEnd` the IP's (-1 when absent).
+    var sealed = false
+    var keyGeneration: UInt32 = 0
+    var ipStart: Int32 = -1
+    var ipEnd: Int32 = -1
 
     init(sequence: UInt64, start: Int, count: Int, kind: Kind) {
         self.sequence = sequence
