@@ -8,10 +8,7 @@ enum Inspector {
         if let box = state?.sealedIP, let ticket = state {
             // Shown opened, when the user's key still exists.
             let user = UserKey(pool: ticket.pool, user: ticket.user)
-            if let key = try scan.personalKey(for: user),
-               let text = try? PersonalSeal.open(box, field: .ip, of: user, under: key) {
-                state?.ip = IPAddress(normalized: String(decoding: text, as: UTF8.self))
-            }
+            if let key = try scan.personalKey(for: user), let ip = PersonalOpening.ip(box, of: user, key: key) { state?.ip = ip }
         }
         var history: [LoggedEvent] = []
         guard locator.sequence >= 1 else { return TicketReport(locator: locator, state: state, history: []) }

@@ -99,8 +99,8 @@ enum PersonalOpening {
         }
         var ip: IPAddress?
         if let box = s.ip {
-            guard let text = text(box, .ip, of: user, key: key) else { return nil }
-            ip = IPAddress(normalized: text)
+            guard let opened = Self.ip(box, of: user, key: key) else { return nil }
+            ip = opened
         }
         return (profile, ip)
     }
@@ -127,7 +127,7 @@ enum PersonalOpening {
             if let key, let phone = text(box, .phone, of: user, key: key) { profile.phone = phone } else { erased = true }
         }
         if let box = s.lastIP {
-            if let key, let ip = text(box, .ip, of: user, key: key) { lastIP = IPAddress(normalized: ip) } else { erased = true }
+            if let key, let ip = Self.ip(box, of: user, key: key) { lastIP = ip } else { erased = true }
         }
         return (profile, lastIP, erased)
     }
@@ -139,6 +139,11 @@ enum PersonalOpening {
             guard let p = try? UserProfile.read(from: &r), (try? r.expectEnd()) != nil else { return nil }
             return p
         }
+    }
+
+    /// The IP a box holds, opened with `key`; `nil` when it does not open.
+    static func ip(_ box: [UInt8], of user: UserKey, key: PersonalKey) -> IPAddress? {
+        text(box, .ip, of: user, key: key).map { IPAddress(normalized: $0) }
     }
 
     private static func text(_ box: [UInt8], _ field: PersonalSeal.Field, of user: UserKey, key: PersonalKey) -> String? {

@@ -141,15 +141,7 @@ extension CompactReplay {
         // Users half.
         let i = Int(user)
         let existed = users[i].exists
-        if !existed {
-            existingUsers += 1
-            users[i].exists = true
-            users[i].signedUp = at
-            users[i].loginsCount = 0
-            users[i].hasLastLogin = false
-            users[i].lastLogin = 0
-            users[i].lastIP = .absent
-        }
+        if !existed { startUser(i, at: at) }
         let eventProfile = UnsafeRawBufferPointer(rebasing: payload[profileStart..<profileEnd])
         if e.getPhone {
             setProfile(i, eventProfile)
@@ -178,6 +170,18 @@ extension CompactReplay {
         spliced.withUnsafeBytes { setProfile(i, $0) }
         swap(&spliced, &scratch)
         return true
+    }
+
+    /// User `i`'s record begun by an issue at `at`: signed up then, no logins yet.
+    @inline(__always)
+    private mutating func startUser(_ i: Int, at: Int64) {
+        existingUsers += 1
+        users[i].exists = true
+        users[i].signedUp = at
+        users[i].loginsCount = 0
+        users[i].hasLastLogin = false
+        users[i].lastLogin = 0
+        users[i].lastIP = .absent
     }
 
     /// A sealed `TicketIssued` (event format 4), as ``issue(_:payload:pool:)`` but as
@@ -215,15 +219,7 @@ extension CompactReplay {
 
         // Users half.
         let existed = users[i].exists
-        if !existed {
-            existingUsers += 1
-            users[i].exists = true
-            users[i].signedUp = e.at
-            users[i].loginsCount = 0
-            users[i].hasLastLogin = false
-            users[i].lastLogin = 0
-            users[i].lastIP = .absent
-        }
+        if !existed { startUser(i, at: e.at) }
         // The clear profile: nothing but the phone a user from before sealing keeps without getPhone.
         var clear: [UInt8] = [0, 0, 0]
         if existed && !e.getPhone {

@@ -19,11 +19,10 @@ extension CompactReplay {
         else { return false }
         let u = users[Int(i)]
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
-        if !forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil {
-            // A user forgotten (version 3): compared as a whole, built from the state.
-            return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
+        if (!forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil) || (!sealedUsers.isEmpty && sealedUsers[Int(i)] != nil) {
+            // Sealed or forgotten (version 2 or 3): compared as a whole.
+            return replayedRecord(Int(i)).map { $0.withUnsafeBytes { sameBytes($0, stored) } } ?? false
         }
-        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil { return sealedRecord(Int(i)).withUnsafeBytes { sameBytes($0, stored) } }
         var r = BinaryReader(stored, what: "user record")
         do {
             guard try r.u8() == 1 else { return false }
@@ -77,34 +76,24 @@ extension CompactReplay {
         let u = users[Int(i)]
         // A last login at Int64.min would read back as none.
         guard u.exists, !(u.hasLastLogin && u.lastLogin == .min) else { return false }
-        if !sealedUsers.isEmpty, sealedUsers[Int(i)] != nil, forgottenUsers.isEmpty || forgottenUsers[Int(i)] == nil {
-            return sealedRecord(Int(i)).withUnsafeBytes { sameBytes($0, stored) }
-        }
-        if !forgottenUsers.isEmpty && forgottenUsers[Int(i)] != nil {
-            return userState(Int(i)).map { $0.encoded().withUnsafeBytes { sameBytes($0, stored) } } ?? false
-        }
-        var w = BinaryWriter(capacity: u.profileCount + 64)
-        w.u8(1)
-        w.raw(profileBytes(u))
-        w.i64(u.signedUp)
-        w.u64(u.loginsCount)
-        w.i64(u.hasLastLogin ? u.lastLogin : .min)
-        u.lastIP.write(into: &w)
-        return w.bytes.withUnsafeBytes { sameBytes($0, stored) }
+        return replayedRecord(Int(i)).map { $0.withUnsafeBytes { sameBytes($0, stored) } } ?? false
     }
 
-    /// The version 2 record (``UserState/encoded()``) of user `i`, who has sealed fields and was
-    /// never forgotten, built from the replay's bytes without decoding the profile.
-    func sealedRecord(_ i: Int) -> [UInt8] {
+    /// The record ``UserState/encoded()`` gives for the replayed user `i` (who exists): version
+    /// 1, or 2 with its sealed fields, built from the replay's bytes without decoding the
+    /// profile; a forgotten user's (version 3) from its state.
+    func replayedRecord(_ i: Int) -> [UInt8]? {
+        if !forgottenUsers.isEmpty, forgottenUsers[i] != nil { return userState(i)?.encoded() }
         let u = users[i]
-        var w = BinaryWriter(capacity: u.profileCount + 320)
-        w.u8(2)
+        let sealed = sealedUsers.isEmpty ? nil : sealedUsers[i]
+        var w = BinaryWriter(capacity: u.profileCount + (sealed == nil ? 64 : 320))
+        w.u8(sealed == nil ? 1 : 2)
         w.raw(profileBytes(u))
         w.i64(u.signedUp)
         w.u64(u.loginsCount)
         w.i64(u.hasLastLogin ? u.lastLogin : .min)
         u.lastIP.write(into: &w)
-        sealedUsers[i]?.write(into: &w)
+        sealed?.write(into: &w)
         return w.bytes
     }
 

@@ -180,23 +180,17 @@ struct KeyVault: Sendable {
         case .failure(let e) where e == .noEntry: return
         case .failure(let e): throw .storage(path: from, operation: "open", message: e.description)
         }
-        func io<T>(_ path: String, _ operation: String, _ result: Result<T, POSIX.Errno>) throws(LedgerError) -> T {
-            switch result {
-            case .success(let value): return value
-            case .failure(let e): throw .storage(path: path, operation: operation, message: e.description)
-            }
-        }
-        let output = try io(to, "create", POSIX.PositionalFile.open(to, create: true))
-        let size = try io(from, "fstat", input.size())
+        let output = try Self.io(to, "create", POSIX.PositionalFile.open(to, create: true))
+        let size = try Self.io(from, "fstat", input.size())
         var offset: Int64 = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while offset < size {
             let n = Int(min(Int64(chunk.count), size - offset))
-            try io(from, "read", chunk.withUnsafeMutableBytes { input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<n]), at: offset) })
-            try io(to, "write", chunk.withUnsafeBytes { output.write(UnsafeRawBufferPointer(rebasing: $0[..<n]), at: offset) })
+            try Self.io(from, "read", chunk.withUnsafeMutableBytes { input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<n]), at: offset) })
+            try Self.io(to, "write", chunk.withUnsafeBytes { output.write(UnsafeRawBufferPointer(rebasing: $0[..<n]), at: offset) })
             offset += Int64(n)
         }
-        try io(to, "fsync", output.sync())
+        try Self.io(to, "fsync", output.sync())
     }
 
     private var filePath: String { path + "/" + Self.fileName }
@@ -263,9 +257,14 @@ struct KeyVault: Sendable {
     }
 
     private func io<T>(_ operation: String, _ result: Result<T, POSIX.Errno>) throws(LedgerError) -> T {
+        try Self.io(filePath, operation, result)
+    }
+
+    /// `result`'s value, or its error as ``LedgerError/storage(path:operation:message:)`` on `path`.
+    private static func io<T>(_ path: String, _ operation: String, _ result: Result<T, POSIX.Errno>) throws(LedgerError) -> T {
         switch result {
         case .success(let value): return value
-        case .failure(let e): throw LedgerError.storage(path: filePath, operation: operation, message: e.description)
+        case .failure(let e): throw .storage(path: path, operation: operation, message: e.description)
         }
     }
 }
